@@ -1,0 +1,1 @@
+"""Wire types and subject builders shared by every Lifeboat service. Depends on msgspec only."""

@@ -1,0 +1,38 @@
+"""Every domain event, and the tagged union a consumer decodes them with."""
+
+from contracts.events.catalog import ServerCreated, ServerDeleted, ServerUpdated
+from contracts.events.identity import (
+    AccessRequestApproved,
+    AccessRequestCreated,
+    AccessRequestRejected,
+    LoginFailed,
+    PreferencesUpdated,
+    SettingsUpdated,
+    UserCreated,
+    UserDeleted,
+    UserLoggedIn,
+    UserLoggedOut,
+    UserUpdated,
+)
+from contracts.events.system import ServiceStarted, ServiceStopped
+
+ALL_EVENTS: tuple[type, ...] = (
+    UserCreated,
+    UserUpdated,
+    UserDeleted,
+    UserLoggedIn,
+    UserLoggedOut,
+    LoginFailed,
+    PreferencesUpdated,
+    AccessRequestCreated,
+    AccessRequestApproved,
+    AccessRequestRejected,
+    SettingsUpdated,
+    ServerCreated,
+    ServerUpdated,
+    ServerDeleted,
+    ServiceStarted,
+    ServiceStopped,
+)
+
+__all__ = [cls.__name__ for cls in ALL_EVENTS] + ["ALL_EVENTS"]

@@ -1,0 +1,1 @@
+"""Messaging: the broker, stream provisioning, the outbox and its relay, consumers and RPC."""

@@ -1,0 +1,116 @@
+"""Transactional outbox: events are written with the state change, then relayed to JetStream."""
+
+import asyncio
+import logging
+
+import asyncpg
+import msgspec
+from faststream.nats import NatsBroker
+from opentelemetry import propagate
+
+from contracts import subjects
+from contracts.envelope import Event
+
+log = logging.getLogger("lifeboat.outbox")
+
+NOTIFY_CHANNEL = "lifeboat_outbox"
+BATCH = 100
+
+
+async def emit(conn: asyncpg.Connection, event: Event) -> None:
+    """Record `event` in the caller's transaction; it is published only if that commits."""
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    await conn.execute(
+        "INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)",
+        event.id,
+        event.subject(),
+        msgspec.json.encode(event),
+        headers,
+    )
+    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in order, with Nats-Msg-Id = event id for de-duplication.
+
+    Woken by NOTIFY after each commit; polls as a fallback. Several instances may run:
+    rows are claimed with FOR UPDATE SKIP LOCKED.
+    """
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        broker: NatsBroker,
+        schema: str,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._broker = broker
+        self._schema = schema
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    async def run(self) -> None:
+        listener = await self._pool.acquire()
+        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        try:
+            while not self._stopping:
+                try:
+                    while await self.publish_batch() == BATCH:
+                        pass
+                except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                    log.warning("outbox relay could not publish, will retry: %s", exc)
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+                except TimeoutError:
+                    pass
+        finally:
+            await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(listener)
+
+    async def stop(self) -> None:
+        """Publish what is pending, then end `run`."""
+        self._stopping = True
+        self._wake.set()
+        try:
+            await self.publish_batch()
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            log.warning("outbox relay stopped with events pending: %s", exc)
+
+    async def publish_batch(self) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """SELECT seq, id, subject, payload, headers FROM outbox
+                   WHERE published_at IS NULL ORDER BY seq LIMIT $1
+                   FOR UPDATE SKIP LOCKED""",
+                BATCH,
+            )
+            if not rows:
+                return 0
+            results = await asyncio.gather(
+                *(self._publish(row) for row in rows), return_exceptions=True
+            )
+            published = [row["seq"] for row, result in zip(rows, results, strict=True) if result is None]
+            for result in results:
+                if result is not None:
+                    log.warning("outbox publish failed: %s", result)
+            await conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])", published
+            )
+            return len(published)
+
+    async def _publish(self, row: asyncpg.Record) -> None:
+        await self._broker.publish(
+            bytes(row["payload"]),
+            row["subject"],
+            headers={**row["headers"], "Nats-Msg-Id": str(row["id"]), "content-type": "application/json"},
+            stream=subjects.EVENTS_STREAM,
+            timeout=5.0,
+        )
+
+    def _on_notify(self, conn: object, pid: int, channel: str, schema: str) -> None:
+        if schema == self._schema:
+            self._wake.set()

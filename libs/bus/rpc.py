@@ -1,0 +1,74 @@
+"""Request/reply over core NATS with queue groups: typed requests, typed replies, refusals."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from faststream.nats import NatsBroker, NatsMessage, NatsResponse
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+
+from contracts import subjects
+from contracts.rpc import RpcError
+from libs.errors import Refused
+
+log = logging.getLogger("lifeboat.rpc")
+
+ERROR_HEADER = "lb-error"
+Req = TypeVar("Req", bound=msgspec.Struct)
+Rep = TypeVar("Rep")
+
+
+class ServiceUnavailable(Exception):
+    def __init__(self, service: str) -> None:
+        super().__init__(f"service {service} did not answer")
+        self.service = service
+
+
+def serve(
+    broker: NatsBroker,
+    service: str,
+    operation: str,
+    request_type: type[Req],
+    handler: Callable[[Req], Awaitable[Any]],
+) -> None:
+    """Answer `lb.rpc.<service>.<operation>`; one member of the service's queue group replies."""
+
+    @broker.subscriber(subjects.rpc(service, operation), queue=service)
+    async def on_request(msg: NatsMessage) -> NatsResponse:
+        try:
+            request = msgspec.json.decode(msg.body, type=request_type)
+            return NatsResponse(msgspec.json.encode(await handler(request)))
+        except msgspec.ValidationError as exc:
+            return _refusal(RpcError(code="VALIDATION_ERROR", detail=str(exc), status=422))
+        except Refused as exc:
+            return _refusal(RpcError(code=exc.code, detail=exc.detail, status=exc.status, field=exc.field))
+        except Exception:
+            log.exception("rpc %s.%s failed", service, operation)
+            return _refusal(RpcError(code="INTERNAL_ERROR", detail="internal error", status=500))
+
+
+def _refusal(error: RpcError) -> NatsResponse:
+    return NatsResponse(msgspec.json.encode(error), headers={ERROR_HEADER: "1"})
+
+
+async def call(
+    broker: NatsBroker,
+    service: str,
+    operation: str,
+    request: msgspec.Struct,
+    reply_type: type[Rep],
+    timeout: float = 5.0,
+) -> Rep:
+    """Ask the owning service; raise `Refused` if it refused, `ServiceUnavailable` if none answered."""
+    try:
+        reply = await broker.request(
+            msgspec.json.encode(request), subjects.rpc(service, operation), timeout=timeout
+        )
+    except (TimeoutError, NatsTimeoutError, NoRespondersError):
+        raise ServiceUnavailable(service) from None
+    if reply.headers.get(ERROR_HEADER):
+        error = msgspec.json.decode(reply.body, type=RpcError)
+        raise Refused(error.status, error.code, error.detail, error.field)
+    return msgspec.json.decode(reply.body, type=reply_type)

@@ -1,0 +1,61 @@
+"""Typed settings read from `LIFEBOAT_*` environment variables into msgspec Structs."""
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+
+PREFIX = "LIFEBOAT_"
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """What every service needs: where NATS, PostgreSQL, the master key and its data live."""
+
+    nats_url: str = "nats://127.0.0.1:14222"
+    database_url: str = "postgresql://postgres@127.0.0.1:15432/lifeboat"
+    data_dir: str = "var"
+    master_key_file: str = ""
+    log_level: str = "INFO"
+    environment: str = "development"
+    rpc_timeout_seconds: float = 5.0
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def master_key_path(self) -> Path:
+        return Path(self.master_key_file) if self.master_key_file else self.data_path / "master.key"
+
+
+def env_name(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
+    """Build `cls` from the environment; fields not set keep their defaults."""
+    env = os.environ if environ is None else environ
+    values = {
+        f.name: env[env_name(f.name)]
+        for f in msgspec.structs.fields(cls)
+        if env_name(f.name) in env
+    }
+    try:
+        return msgspec.convert(values, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_name_the_variable(str(exc))) from None
+
+
+def _name_the_variable(message: str) -> str:
+    match = re.search(r"at `\$\.(\w+)`", message)
+    if not match:
+        return message
+    return f"{env_name(match.group(1))}: {message.split(' - at ')[0]}"

@@ -1,0 +1,1 @@
+"""The `lifeboat` command: run one service, or the whole stack under a supervisor."""
