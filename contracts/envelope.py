@@ -53,3 +53,15 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     @classmethod
     def subject(cls) -> str:
         return subjects.event(cls.context, cls.type_name().replace(".", "_"), cls.event_version)
+
+
+class Envelope(msgspec.Struct, frozen=True, kw_only=True):
+    """The envelope of any event, for consumers that act on events they do not know the type of."""
+
+    type: str
+    id: str
+    occurred_at: datetime
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    producer: str = ""
+    actor: Actor = SYSTEM

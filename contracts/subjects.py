@@ -24,3 +24,6 @@ def rpc(service: str, operation: str) -> str:
 
 def ping(service: str) -> str:
     return rpc(service, "ping")
+
+
+SERVICES = ("gateway", "catalog", "scheduler", "executor", "retention", "notifier", "audit")

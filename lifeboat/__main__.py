@@ -1,0 +1,3 @@
+from lifeboat.cli import main
+
+main()

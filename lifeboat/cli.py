@@ -1,0 +1,54 @@
+"""`lifeboat up | run <service> | provision`."""
+
+import argparse
+import asyncio
+import importlib
+import sys
+
+from contracts import subjects
+from libs import config
+from libs.runtime import run_service
+
+
+def run(service: str) -> None:
+    module = importlib.import_module(f"services.{service}.app")
+    settings = config.load(module.Settings)
+    asyncio.run(run_service(service, settings, module.MIGRATIONS, module.wire))
+
+
+def provision() -> None:
+    from lifeboat.provision import provision as do_provision
+    from services.gateway.settings import GatewaySettings
+
+    settings = config.load(GatewaySettings)
+    admin = asyncio.run(do_provision(settings, settings.admin_username, settings.admin_password))
+    if admin and admin.generated_password:
+        print(f"Created admin user {admin.username!r} with password: {admin.generated_password}")
+        print("This password is shown once. Change it after logging in.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="lifeboat", description="Back up, verify and restore databases.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="run the whole stack on this machine")
+    run_parser = commands.add_parser("run", help="run one service (as Compose and Kubernetes do)")
+    run_parser.add_argument("service", choices=subjects.SERVICES)
+    commands.add_parser("provision", help="create streams, schemas, master key and first admin")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            run(args.service)
+        elif args.command == "provision":
+            provision()
+        else:
+            from lifeboat.supervisor import up
+
+            up()
+    except config.SettingsError as exc:
+        sys.exit(f"lifeboat: bad setting {exc}")
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

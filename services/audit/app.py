@@ -1,0 +1,16 @@
+"""Composition root of the audit. Skeleton for now: it binds its durable consumer and
+answers health pings; its capability arrives with its own issue."""
+
+from contracts import subjects
+from libs.bus.consumer import consume
+from libs.bus.streams import EVENTS
+from libs.config import ServiceSettings as Settings
+from libs.runtime import Runtime
+from services.audit import handlers
+
+MIGRATIONS = None
+__all__ = ["MIGRATIONS", "Settings", "wire"]
+
+
+async def wire(runtime: Runtime) -> None:
+    consume(runtime.broker, stream=EVENTS, subject=subjects.ALL_EVENTS, durable="audit", handle=handlers.on_event)

@@ -1,0 +1,84 @@
+"""Composition root of the gateway: REST under /api/v1, health, OpenAPI, served by uvicorn."""
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from libs.crypto import load_keyring
+from libs.runtime import VERSION, Runtime
+from services.gateway.auth.tokens import AccessTokens
+from services.gateway.errors import EXCEPTION_HANDLERS
+from services.gateway.routes import ROUTERS, system
+from services.gateway.settings import GatewaySettings
+from services.gateway.state import Gateway, provide_gateway
+
+API_PREFIX = "/api/v1"
+MIGRATIONS = "services.gateway.migrations"
+Settings = GatewaySettings
+
+
+def create_app(state: Gateway) -> Litestar:
+    api = Router(path=API_PREFIX, route_handlers=[*ROUTERS, system.router],
+                 security=[{"BearerAuth": []}])
+    return Litestar(
+        route_handlers=[api, system.router],
+        dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=state.settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Lifeboat", version=VERSION, path=f"{API_PREFIX}/schema",
+            components=Components(security_schemes={
+                "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }),
+        ),
+        cors_config=CORSConfig(allow_origins=[]),
+        state=State({"gateway": state}),
+        logging_config=None,
+        debug=False,
+    )
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the service runtime owns SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def build_state(runtime: Runtime) -> Gateway:
+    settings = runtime.settings
+    assert isinstance(settings, GatewaySettings)
+    keyring = load_keyring(settings.master_key_path)
+    return Gateway(settings=settings, pool=runtime.pool, broker=runtime.broker, keyring=keyring,
+                   tokens=AccessTokens(keyring, settings.access_token_minutes * 60))
+
+
+async def wire(runtime: Runtime) -> None:
+    state = build_state(runtime)
+    app = create_app(state)
+    config = uvicorn.Config(app, host=state.settings.http_host, port=state.settings.http_port,
+                            log_config=None, access_log=False, lifespan="on")
+    server = _Server(config)
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        except asyncio.CancelledError:
+            server.should_exit = True
+            raise
+        if not server.should_exit:
+            raise RuntimeError(f"HTTP server on {state.settings.http_host}:{state.settings.http_port} stopped")
+
+    runtime.background.append(serve)
+
+

@@ -1,0 +1,55 @@
+"""Every route declares the least role it needs with `guards=[requires(role)]`."""
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from services.gateway.auth.tokens import InvalidToken
+from services.gateway.state import CurrentUser, Gateway
+from services.gateway.store import users
+
+ROLE_RANK = {"viewer": 1, "operator": 2, "admin": 3}
+
+
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    if connection.scope["type"] == "websocket" and connection.query_params.get("token"):
+        return str(connection.query_params["token"])
+    raise NotAuthorizedException("missing bearer token")
+
+
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
+    state: Gateway = connection.app.state.gateway
+    try:
+        user_id = state.tokens.verify(_bearer(connection))
+    except InvalidToken:
+        raise NotAuthorizedException("invalid or expired token") from None
+    user = await users.get(state.pool, user_id)
+    if user is None or user.status != "active":
+        raise NotAuthorizedException("user is unknown or disabled")
+    current = CurrentUser(id=user.id, username=user.username, role=user.role)
+    connection.scope["user"] = current
+    return current
+
+
+def requires(role: str) -> Any:
+    if role not in ROLE_RANK:
+        raise ValueError(f"unknown role {role}")
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = await authenticate(connection)
+        if ROLE_RANK[user.role] < ROLE_RANK[role]:
+            raise PermissionDeniedException(f"this action requires the {role} role")
+
+    guard.required_role = role  # type: ignore[attr-defined]
+    return guard
+
+
+viewer = requires("viewer")
+operator = requires("operator")
+admin = requires("admin")

@@ -1,0 +1,57 @@
+"""Short-lived JWT access tokens (HS256, key derived from the master keyring by key id) and
+opaque refresh tokens, stored only as digests."""
+
+import hashlib
+import secrets
+import time
+import uuid
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+from joserfc.jws import extract_compact
+
+from libs.crypto import Keyring, KeyringError, derive_key
+
+ALGORITHM = "HS256"
+PURPOSE = "access-token"
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class AccessTokens:
+    def __init__(self, keyring: Keyring, ttl_seconds: int) -> None:
+        self._keyring = keyring
+        self._ttl = ttl_seconds
+
+    def _key(self, key_id: str) -> OctKey:
+        return OctKey.import_key(derive_key(self._keyring, key_id, PURPOSE))
+
+    def issue(self, user_id: int, role: str) -> str:
+        now = int(time.time())
+        claims = {"sub": str(user_id), "role": role, "typ": "access", "iat": now,
+                  "exp": now + self._ttl, "jti": uuid.uuid4().hex}
+        header = {"alg": ALGORITHM, "kid": self._keyring.current}
+        return jwt.encode(header, claims, self._key(self._keyring.current), algorithms=[ALGORITHM])
+
+    def verify(self, token: str) -> int:
+        """The user id in a valid, unexpired access token signed by one of our keys."""
+        try:
+            header = extract_compact(token.encode()).protected
+            key = self._key(str(header.get("kid", "")))
+            decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
+            jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True},
+                                  typ={"essential": True, "value": "access"}).validate(decoded.claims)
+            return int(decoded.claims["sub"])
+        except (JoseError, KeyringError, ValueError, KeyError, TypeError) as exc:
+            raise InvalidToken(str(exc)) from None
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

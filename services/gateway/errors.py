@@ -1,0 +1,84 @@
+"""Every error leaves the gateway as {"detail", "code", "timestamp"}; never a stack trace."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
+
+from libs.bus.rpc import ServiceUnavailable
+from libs.errors import Refused
+
+log = logging.getLogger("lifeboat.gateway.errors")
+
+CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    429: "RATE_LIMITED",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def error_body(status: int, detail: str, code: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "detail": detail,
+        "code": code or CODES.get(status, "ERROR"),
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        **extra,
+    }
+
+
+def _respond(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {"loc": [p.get("source", "body"), *([p["key"]] if p.get("key") else [])], "msg": p.get("message", "")}
+        for p in problems
+        if isinstance(p, dict)
+    ]
+    if not errors:  # the body could not be parsed at all
+        return _respond(400, error_body(400, f"malformed request: {exc.detail}", "MALFORMED_REQUEST"))
+    fields = ", ".join(".".join(str(part) for part in e["loc"][1:]) or e["loc"][0] for e in errors)
+    detail = f"invalid {fields}: " + "; ".join(e["msg"] for e in errors)
+    return _respond(HTTP_422_UNPROCESSABLE_ENTITY, error_body(422, detail, errors=errors))
+
+
+def on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    return _respond(status, error_body(status, str(exc.detail)), exc.headers)
+
+
+def on_refused(_: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
+    extra = {"errors": [{"loc": ["body", exc.field], "msg": exc.detail}]} if exc.field else {}
+    return _respond(exc.status, error_body(exc.status, exc.detail, exc.code, **extra))
+
+
+def on_unavailable(_: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Any]:
+    return _respond(503, error_body(503, f"the {exc.service} service is not answering; try again"),
+                    {"Retry-After": "5"})
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _respond(HTTP_500_INTERNAL_SERVER_ERROR, error_body(500, "internal error", "INTERNAL_ERROR"))
+
+
+EXCEPTION_HANDLERS = {
+    ValidationException: on_validation,
+    HTTPException: on_http,
+    Refused: on_refused,
+    ServiceUnavailable: on_unavailable,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,136 @@
+"""/servers: database servers, owned by the catalog. Credentials are sealed here, at the edge,
+so that they cross NATS and rest in the catalog only as ciphertext."""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, Router, delete, get, post, put
+from litestar.params import Parameter
+from msgspec import UNSET, UnsetType
+
+from contracts.catalog import (
+    AuthMethod,
+    CreateServer,
+    Deleted,
+    EngineType,
+    HealthStatus,
+    Host,
+    HostingType,
+    Label,
+    ListServers,
+    Name,
+    Port,
+    SealedCredentials,
+    ServerPage,
+    ServerRef,
+    ServerView,
+    Tags,
+    Text,
+    UpdateServer,
+    Username,
+)
+from libs.crypto import seal
+from services.gateway.auth import guards
+from services.gateway.state import Gateway, actor
+
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=16384)]
+
+
+class Credentials(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    username: Username | None = None
+    password: Secret | None = None
+    ssh_key: Secret | None = None
+
+
+class ServerCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Name
+    description: Text | None = None
+    type: HostingType = "vm"
+    environment: Label | None = None
+    engine_type: EngineType = "postgresql"
+    host: Host
+    port: Port | None = None
+    auth_method: AuthMethod | None = None
+    discovery_enabled: bool = True
+    credentials: Credentials | None = None
+    tags: Tags = {}
+
+
+class ServerUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Name | UnsetType = UNSET
+    description: Text | None | UnsetType = UNSET
+    type: HostingType | UnsetType = UNSET
+    environment: Label | None | UnsetType = UNSET
+    engine_type: EngineType | UnsetType = UNSET
+    host: Host | UnsetType = UNSET
+    port: Port | UnsetType = UNSET
+    auth_method: AuthMethod | UnsetType = UNSET
+    discovery_enabled: bool | UnsetType = UNSET
+    credentials: Credentials | UnsetType = UNSET
+    tags: Tags | UnsetType = UNSET
+
+
+def _sealed(gateway: Gateway, credentials: Credentials) -> SealedCredentials:
+    def sealed(purpose: str, secret: str | None) -> Any:
+        return seal(gateway.keyring, secret.encode(), f"server.{purpose}") if secret else None
+
+    return SealedCredentials(username=credentials.username,
+                             password=sealed("password", credentials.password),
+                             ssh_key=sealed("ssh_key", credentials.ssh_key))
+
+
+def _fields(data: msgspec.Struct) -> dict[str, Any]:
+    return {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
+
+
+@get("/", operation_id="listServers", guards=[guards.viewer])
+async def list_servers(
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
+    engine_type: EngineType | None = None,
+    type_: Annotated[HostingType | None, Parameter(query="type")] = None,
+    environment: str | None = None,
+    health_status: HealthStatus | None = None,
+    search: str | None = None,
+    limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> Response[list[ServerView]]:
+    page = await gateway.ask("catalog", "list_servers", ListServers(
+        actor=actor(request), engine_type=engine_type, type=type_, environment=environment,
+        health_status=health_status, search=search, limit=limit, offset=offset,
+    ), ServerPage)
+    return Response(page.items, headers={"X-Total-Count": str(page.total)})
+
+
+@post("/", operation_id="createServer", guards=[guards.operator])
+async def create_server(data: ServerCreate, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
+    fields = _fields(data)
+    fields["credentials"] = _sealed(gateway, data.credentials) if data.credentials else None
+    return await gateway.ask("catalog", "create_server", CreateServer(actor=actor(request), **fields), ServerView)
+
+
+@get("/{server_id:int}", operation_id="getServer", guards=[guards.viewer])
+async def get_server(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
+    return await gateway.ask("catalog", "get_server", ServerRef(actor=actor(request), server_id=server_id),
+                           ServerView)
+
+
+@put("/{server_id:int}", operation_id="updateServer", guards=[guards.operator])
+async def update_server(
+    server_id: int, data: ServerUpdate, request: Request[Any, Any, Any], gateway: Gateway
+) -> ServerView:
+    fields = _fields(data)
+    if isinstance(data.credentials, Credentials):
+        fields["credentials"] = _sealed(gateway, data.credentials)
+    return await gateway.ask("catalog", "update_server",
+                           UpdateServer(actor=actor(request), server_id=server_id, **fields), ServerView)
+
+
+@delete("/{server_id:int}", operation_id="deleteServer", guards=[guards.admin], status_code=200)
+async def delete_server(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
+    return await gateway.ask("catalog", "delete_server", ServerRef(actor=actor(request), server_id=server_id),
+                           Deleted)
+
+
+router = Router(path="/servers", tags=["servers"],
+                route_handlers=[list_servers, create_server, get_server, update_server, delete_server])
