@@ -1,0 +1,40 @@
+"""Fixtures that run services in the test's event loop against the real test servers."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from libs.testing import TestServers
+from libs.testing.services import running, settings_for
+from lifeboat.embedded import free_port
+from lifeboat.provision import ensure_first_admin
+
+ADMIN_PASSWORD = "admin-password-for-tests"
+
+
+@pytest.fixture
+async def stack_settings(servers: TestServers, database_url: str, tmp_path: Path):
+    """Settings factory: every service of one test shares a database, a NATS and a master key."""
+    port = free_port()
+
+    def make(service: str):
+        extra = {"http_port": port} if service == "gateway" else {}
+        return settings_for(service, servers.nats.url, database_url, tmp_path, **extra)
+
+    make.http_port = port  # type: ignore[attr-defined]
+    return make
+
+
+@pytest.fixture
+async def api(stack_settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A running gateway and catalog, and an HTTP client logged in as the first admin."""
+    async with running("gateway", stack_settings("gateway")), running("catalog", stack_settings("catalog")):
+        await ensure_first_admin(stack_settings("gateway").database_url, "admin", ADMIN_PASSWORD)
+        base = f"http://127.0.0.1:{stack_settings.http_port}/api/v1"
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            reply = await client.post("/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+            reply.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+            yield client
