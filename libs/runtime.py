@@ -37,6 +37,8 @@ class Runtime:
     pool: asyncpg.Pool
     instance: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     started_at: float = field(default_factory=time.time)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # Long-running jobs of the service; each returns once `stop` is set.
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -47,12 +49,14 @@ class Runtime:
 Wire = Callable[[Runtime], Awaitable[None]]
 
 
-async def open_runtime(name: str, settings: ServiceSettings, migrations_package: str) -> Runtime:
+async def open_runtime(
+    name: str, settings: ServiceSettings, migrations_package: str | None, stop: asyncio.Event
+) -> Runtime:
     await ensure_database(settings.database_url)
     await migrate(settings.database_url, name, migrations_package)
     pool = await connect(settings.database_url, name)
     broker = make_broker(settings.nats_url, name)
-    runtime = Runtime(name=name, settings=settings, broker=broker, pool=pool)
+    runtime = Runtime(name=name, settings=settings, broker=broker, pool=pool, stop=stop)
 
     async def pong(_: Ping) -> Pong:
         return Pong(service=name, instance=runtime.instance, version=VERSION, started_at=runtime.started_at)
@@ -64,7 +68,7 @@ async def open_runtime(name: str, settings: ServiceSettings, migrations_package:
 async def run_service(
     name: str,
     settings: ServiceSettings,
-    migrations_package: str,
+    migrations_package: str | None,
     wire: Wire,
     stop: asyncio.Event | None = None,
 ) -> None:
@@ -72,7 +76,7 @@ async def run_service(
     setup_logging(name, settings.log_level)
     setup_tracing(name)
     stop = stop or _stop_on_signals()
-    runtime = await open_runtime(name, settings, migrations_package)
+    runtime = await open_runtime(name, settings, migrations_package, stop)
     await wire(runtime)
     relay = OutboxRelay(runtime.pool, runtime.broker, name)
     await runtime.broker.start()
@@ -90,7 +94,9 @@ async def run_service(
             await emit(conn, ServiceStopped(
                 producer=name, actor=runtime.actor, service=name, instance=runtime.instance
             ))
+        stop.set()
         await relay.stop()
+        await asyncio.wait(tasks, timeout=15)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -7,7 +7,6 @@ from typing import Any
 
 import uvicorn
 from litestar import Litestar, Router
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -27,7 +26,7 @@ Settings = GatewaySettings
 
 
 def create_app(state: Gateway) -> Litestar:
-    api = Router(path=API_PREFIX, route_handlers=[*ROUTERS, system.router],
+    api = Router(path=API_PREFIX, route_handlers=ROUTERS,
                  security=[{"BearerAuth": []}])
     return Litestar(
         route_handlers=[api, system.router],
@@ -40,7 +39,6 @@ def create_app(state: Gateway) -> Litestar:
                 "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
             }),
         ),
-        cors_config=CORSConfig(allow_origins=[]),
         state=State({"gateway": state}),
         logging_config=None,
         debug=False,
@@ -71,12 +69,13 @@ async def wire(runtime: Runtime) -> None:
     server = _Server(config)
 
     async def serve() -> None:
-        try:
-            await server.serve()
-        except asyncio.CancelledError:
-            server.should_exit = True
-            raise
-        if not server.should_exit:
+        serving = asyncio.create_task(server.serve())
+        stopping = asyncio.create_task(runtime.stop.wait())
+        await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+        server.should_exit = True
+        stopping.cancel()
+        await serving
+        if not runtime.stop.is_set():
             raise RuntimeError(f"HTTP server on {state.settings.http_host}:{state.settings.http_port} stopped")
 
     runtime.background.append(serve)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, post, put
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from msgspec import UNSET, UnsetType
 
 from contracts.catalog import (
@@ -88,7 +88,7 @@ async def list_servers(
     request: Request[Any, Any, Any],
     gateway: Gateway,
     engine_type: EngineType | None = None,
-    type_: Annotated[HostingType | None, Parameter(query="type")] = None,
+    type_: Annotated[HostingType | None, QueryParameter(name="type")] = None,
     environment: str | None = None,
     health_status: HealthStatus | None = None,
     search: str | None = None,

@@ -1,0 +1,92 @@
+"""The whole stack as `make up` runs it: `lifeboat up` with embedded NATS and PostgreSQL,
+seven service processes under the supervisor, on ports and a data dir of the test's own."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from lifeboat.embedded import free_port
+
+ADMIN_PASSWORD = "e2e-admin-Pa55word"
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+    output: Path
+    base_url: str
+    env: dict[str, str]
+
+    def login(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> httpx.Client:
+        client = httpx.Client(base_url=f"{self.base_url}/api/v1", timeout=30)
+        reply = client.post("/auth/login", json={"username": username, "password": password})
+        reply.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+        return client
+
+    def service_process(self, name: str) -> psutil.Process:
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            if child.cmdline()[-2:] == ["run", name]:
+                return child
+        raise LookupError(f"no process runs {name}")
+
+    def everything_logged(self) -> str:
+        logs = [self.output, *(self.data_dir / "logs").glob("*.log")]
+        return "\n".join(p.read_text(errors="replace") for p in logs if p.exists())
+
+
+def wait_healthy(base_url: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    last: dict = {}
+    while time.monotonic() < deadline:
+        try:
+            reply = httpx.get(f"{base_url}/health", timeout=5)
+            last = reply.json()
+            if reply.status_code == 200:
+                return last
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"stack not healthy after {timeout}s: {last}")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data_dir = tmp_path_factory.mktemp("lifeboat-data")
+    output = data_dir.parent / f"{data_dir.name}-output.log"
+    http_port = free_port()
+    env = {
+        **os.environ,
+        "LIFEBOAT_DATA_DIR": str(data_dir),
+        "LIFEBOAT_HTTP_PORT": str(http_port),
+        "LIFEBOAT_NATS_PORT": str(free_port()),
+        "LIFEBOAT_POSTGRES_PORT": str(free_port()),
+        "LIFEBOAT_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    for inherited in ("LIFEBOAT_NATS_URL", "LIFEBOAT_DATABASE_URL"):
+        env.pop(inherited, None)
+    with open(output, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "lifeboat", "up"], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{http_port}"
+    try:
+        wait_healthy(base_url, 90)
+        yield Stack(process, data_dir, output, base_url, env)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.kill()
+            process.kill()
