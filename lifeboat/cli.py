@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import importlib
 import sys
+from pathlib import Path
 
 from contracts import subjects
 from libs import config
@@ -34,12 +35,20 @@ def main(argv: list[str] | None = None) -> None:
     run_parser = commands.add_parser("run", help="run one service (as Compose and Kubernetes do)")
     run_parser.add_argument("service", choices=subjects.SERVICES)
     commands.add_parser("provision", help="create streams, schemas, master key and first admin")
+    key_parser = commands.add_parser("master-key", help="create a master key file (for Kubernetes secrets)")
+    key_parser.add_argument("action", choices=["create"])
+    key_parser.add_argument("path")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             run(args.service)
         elif args.command == "provision":
             provision()
+        elif args.command == "master-key":
+            from lifeboat.provision import ensure_master_key
+
+            if not ensure_master_key(Path(args.path)):
+                sys.exit(f"lifeboat: {args.path} exists; it is never overwritten")
         else:
             from lifeboat.supervisor import up
 
