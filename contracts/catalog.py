@@ -25,7 +25,6 @@ Limit = Annotated[int, msgspec.Meta(ge=1, le=500)]
 Offset = Annotated[int, msgspec.Meta(ge=0)]
 
 
-
 class SealedCredentials(msgspec.Struct, frozen=True, kw_only=True):
     username: Username | None = None
     password: SealedSecret | None = None

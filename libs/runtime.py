@@ -7,8 +7,9 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from faststream.nats import NatsBroker
@@ -39,7 +40,7 @@ class Runtime:
     started_at: float = field(default_factory=time.time)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     # Long-running jobs of the service; each returns once `stop` is set.
-    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -83,17 +84,21 @@ async def run_service(
     tasks = [asyncio.create_task(relay.run(), name=f"{name}-outbox")]
     tasks += [asyncio.create_task(job(), name=f"{name}-background") for job in runtime.background]
     async with runtime.pool.acquire() as conn, conn.transaction():
-        await emit(conn, ServiceStarted(
-            producer=name, actor=runtime.actor, service=name, instance=runtime.instance, version=VERSION
-        ))
+        await emit(
+            conn,
+            ServiceStarted(
+                producer=name, actor=runtime.actor, service=name, instance=runtime.instance, version=VERSION
+            ),
+        )
     log.info("service started", extra={"instance": runtime.instance})
     try:
         await _until_stopped_or_failed(stop, tasks)
     finally:
         async with runtime.pool.acquire() as conn, conn.transaction():
-            await emit(conn, ServiceStopped(
-                producer=name, actor=runtime.actor, service=name, instance=runtime.instance
-            ))
+            await emit(
+                conn,
+                ServiceStopped(producer=name, actor=runtime.actor, service=name, instance=runtime.instance),
+            )
         stop.set()
         await relay.stop()
         await asyncio.wait(tasks, timeout=15)

@@ -128,16 +128,39 @@ class EmbeddedPostgres:
         user = self._user()
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                [str(self.bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                 "--auth=trust", "--encoding=UTF8", "--no-instructions"],
-                check=True, capture_output=True, user=user,
+                [
+                    str(self.bin_dir() / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ],
+                check=True,
+                capture_output=True,
+                user=user,
             )
         self._stop_leftover(user)
         log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(self.bin_dir() / "postgres"), "-D", str(self.data_dir), "-h", "127.0.0.1",
-             "-p", str(self.port), "-k", str(self.data_dir), "-c", "max_connections=300"],
-            stdout=log, stderr=log, user=user,
+            [
+                str(self.bin_dir() / "postgres"),
+                "-D",
+                str(self.data_dir),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.data_dir),
+                "-c",
+                "max_connections=300",
+            ],
+            stdout=log,
+            stderr=log,
+            user=user,
         )
         wait_for_port(self.port, 30, self.process)
         self._wait_ready(user)
@@ -147,8 +170,17 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             ready = subprocess.run(
-                [str(self.bin_dir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
-                capture_output=True, user=user,
+                [
+                    str(self.bin_dir() / "pg_isready"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                ],
+                capture_output=True,
+                user=user,
             )
             if ready.returncode == 0:
                 return
@@ -160,7 +192,8 @@ class EmbeddedPostgres:
         if (self.data_dir / "postmaster.pid").exists():
             subprocess.run(
                 [str(self.bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
-                capture_output=True, user=user,
+                capture_output=True,
+                user=user,
             )
 
     def stop(self) -> None:

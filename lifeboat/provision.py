@@ -56,9 +56,13 @@ async def ensure_first_admin(database_url: str, username: str, password: str) ->
             if await users.count(conn):
                 return None
             generated = None if password else secrets.token_urlsafe(18)
-            await users.insert(conn, username=username or "admin",
-                               password_hash=hash_password(password or generated or ""),
-                               role="admin", actor=Actor(service="provision"))
+            await users.insert(
+                conn,
+                username=username or "admin",
+                password_hash=hash_password(password or generated or ""),
+                role="admin",
+                actor=Actor(service="provision"),
+            )
             return FirstAdmin(username or "admin", generated)
     finally:
         await pool.close()

@@ -72,8 +72,11 @@ class Stack:
                 process = child.process
                 if process is not None and process.poll() is not None:
                     delay = child.backoff()
-                    print(f"lifeboat: {child.name} exited with {process.returncode}; "
-                          f"restarting in {delay:.0f}s", file=sys.stderr)
+                    print(
+                        f"lifeboat: {child.name} exited with {process.returncode}; "
+                        f"restarting in {delay:.0f}s",
+                        file=sys.stderr,
+                    )
                     child.process = None
                     child.next_start = now + delay
                 if child.process is None and now >= child.next_start:
@@ -122,8 +125,12 @@ def up() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         urls = stack.start_servers()
-        env = {**os.environ, **urls, "LIFEBOAT_DATA_DIR": str(settings.data_path),
-               "LIFEBOAT_MASTER_KEY_FILE": str(settings.master_key_path)}
+        env = {
+            **os.environ,
+            **urls,
+            "LIFEBOAT_DATA_DIR": str(settings.data_path),
+            "LIFEBOAT_MASTER_KEY_FILE": str(settings.master_key_path),
+        }
         effective = config.load(UpSettings, env)
         admin = asyncio.run(provision(effective, settings.admin_username, settings.admin_password))
         stack.children = [Child(name, env) for name in subjects.SERVICES]
@@ -135,8 +142,11 @@ def up() -> None:
         else:
             print(f"lifeboat: not every service is healthy yet; see {base}/health", file=sys.stderr)
         if admin and admin.generated_password:
-            print(f"Admin user {admin.username!r} created with password: {admin.generated_password}\n"
-                  "This password is shown once. Change it after logging in.", flush=True)
+            print(
+                f"Admin user {admin.username!r} created with password: {admin.generated_password}\n"
+                "This password is shown once. Change it after logging in.",
+                flush=True,
+            )
         stack.supervise()
     except KeyboardInterrupt:
         pass

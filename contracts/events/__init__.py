@@ -35,4 +35,22 @@ ALL_EVENTS: tuple[type, ...] = (
     ServiceStopped,
 )
 
-__all__ = [cls.__name__ for cls in ALL_EVENTS] + ["ALL_EVENTS"]
+__all__ = [
+    "ALL_EVENTS",
+    "AccessRequestApproved",
+    "AccessRequestCreated",
+    "AccessRequestRejected",
+    "LoginFailed",
+    "PreferencesUpdated",
+    "ServerCreated",
+    "ServerDeleted",
+    "ServerUpdated",
+    "ServiceStarted",
+    "ServiceStopped",
+    "SettingsUpdated",
+    "UserCreated",
+    "UserDeleted",
+    "UserLoggedIn",
+    "UserLoggedOut",
+    "UserUpdated",
+]

@@ -36,7 +36,7 @@ def consume(
         subject,
         stream=stream,
         durable=durable,
-        pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
+        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
         config=ConsumerConfig(max_deliver=max_deliver, ack_wait=ack_wait_seconds),
         ack_policy=AckPolicy.MANUAL,
     )

@@ -90,9 +90,7 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            results = await asyncio.gather(
-                *(self._publish(row) for row in rows), return_exceptions=True
-            )
+            results = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
             published = [row["seq"] for row, result in zip(rows, results, strict=True) if result is None]
             for result in results:
                 if result is not None:

@@ -43,11 +43,7 @@ def env_name(field: str) -> str:
 def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
     """Build `cls` from the environment; fields not set keep their defaults."""
     env = os.environ if environ is None else environ
-    values = {
-        f.name: env[env_name(f.name)]
-        for f in msgspec.structs.fields(cls)
-        if env_name(f.name) in env
-    }
+    values = {f.name: env[env_name(f.name)] for f in msgspec.structs.fields(cls) if env_name(f.name) in env}
     try:
         return msgspec.convert(values, cls, strict=False)
     except msgspec.ValidationError as exc:

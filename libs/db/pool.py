@@ -8,9 +8,7 @@ import asyncpg
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
+        await conn.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
 async def connect(url: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

@@ -24,8 +24,9 @@ def settings_for(service: str, nats_url: str, database_url: str, data_dir: Path,
     key_file = data_dir / "master.key"
     if not key_file.exists():
         create_keyring(key_file)
-    return module.Settings(nats_url=nats_url, database_url=database_url, data_dir=str(data_dir),
-                           log_level="WARNING", **extra)
+    return module.Settings(
+        nats_url=nats_url, database_url=database_url, data_dir=str(data_dir), log_level="WARNING", **extra
+    )
 
 
 @asynccontextmanager

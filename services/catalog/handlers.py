@@ -30,11 +30,21 @@ class ServerHandlers:
             if await store.name_taken(conn, values["name"]):
                 raise conflict(f"a server named {values['name']!r} already exists", "name")
             server = servers.view(await store.insert_server(conn, values))
-            await emit(conn, ServerCreated(
-                server_id=server.id, name=server.name, engine_type=server.engine_type, host=server.host,
-                port=server.port or 0, environment=server.environment, has_credentials=server.has_password,
-                producer=PRODUCER, actor=request.actor, correlation_id=request.correlation_id,
-            ))
+            await emit(
+                conn,
+                ServerCreated(
+                    server_id=server.id,
+                    name=server.name,
+                    engine_type=server.engine_type,
+                    host=server.host,
+                    port=server.port or 0,
+                    environment=server.environment,
+                    has_credentials=server.has_password,
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
         return server
 
     async def list(self, request: ListServers) -> ServerPage:
@@ -56,13 +66,22 @@ class ServerHandlers:
             changes = servers.changed_values(request, servers.view(row))
             if "name" in changes and await store.name_taken(conn, changes["name"], request.server_id):
                 raise conflict(f"a server named {changes['name']!r} already exists", "name")
-            server = servers.view(await store.update_server(conn, request.server_id, changes) if changes else row)
-            await emit(conn, ServerUpdated(
-                server_id=server.id, name=server.name, engine_type=server.engine_type,
-                updated_fields=sorted(k for k in changes if k != "sealed_credentials"),
-                credentials_changed="sealed_credentials" in changes,
-                producer=PRODUCER, actor=request.actor, correlation_id=request.correlation_id,
-            ))
+            server = servers.view(
+                await store.update_server(conn, request.server_id, changes) if changes else row
+            )
+            await emit(
+                conn,
+                ServerUpdated(
+                    server_id=server.id,
+                    name=server.name,
+                    engine_type=server.engine_type,
+                    updated_fields=sorted(k for k in changes if k != "sealed_credentials"),
+                    credentials_changed="sealed_credentials" in changes,
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
         return server
 
     async def delete(self, request: ServerRef) -> Deleted:
@@ -71,10 +90,16 @@ class ServerHandlers:
             if row is None:
                 raise not_found("server", request.server_id)
             await store.delete_server(conn, request.server_id)
-            await emit(conn, ServerDeleted(
-                server_id=row["id"], name=row["name"], engine_type=row["engine_type"], host=row["host"],
-                producer=PRODUCER, actor=request.actor, correlation_id=request.correlation_id,
-            ))
+            await emit(
+                conn,
+                ServerDeleted(
+                    server_id=row["id"],
+                    name=row["name"],
+                    engine_type=row["engine_type"],
+                    host=row["host"],
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
         return Deleted(message=f"Server '{row['name']}' deleted")
-
-

@@ -71,12 +71,15 @@ def changed_values(request: UpdateServer, current: ServerView) -> dict[str, Any]
     if credentials is not None:
         method = auth_method(changes.get("auth_method"), credentials)
         check_credentials(method, credentials)
-        changes.update(auth_method=method, username=credentials.username,
-                       sealed_credentials=sealed_columns(credentials))
+        changes.update(
+            auth_method=method, username=credentials.username, sealed_credentials=sealed_columns(credentials)
+        )
     elif "auth_method" in changes and method == "user_password" and not current.has_password:
         raise invalid("credentials.password", "required when auth_method is user_password")
-    if "engine_type" in changes and "port" not in changes and current.port == DEFAULT_PORTS.get(
-        current.engine_type
+    if (
+        "engine_type" in changes
+        and "port" not in changes
+        and current.port == DEFAULT_PORTS.get(current.engine_type)
     ):
         changes["port"] = default_port(changes["engine_type"], None)
     return changes
@@ -85,11 +88,23 @@ def changed_values(request: UpdateServer, current: ServerView) -> dict[str, Any]
 def view(row: dict[str, Any], database_count: int = 0) -> ServerView:
     sealed = row.get("sealed_credentials") or {}
     return ServerView(
-        id=row["id"], name=row["name"], description=row["description"], type=row["type"],
-        environment=row["environment"], engine_type=row["engine_type"], host=row["host"],
-        port=row["port"], auth_method=row["auth_method"], username=row["username"],
-        has_password="password" in sealed, has_ssh_key="ssh_key" in sealed,
-        discovery_enabled=row["discovery_enabled"], database_count=database_count,
-        tags=row["tags"], health_status=row["health_status"], last_heartbeat=row["last_heartbeat"],
-        created_at=row["created_at"], updated_at=row["updated_at"],
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        type=row["type"],
+        environment=row["environment"],
+        engine_type=row["engine_type"],
+        host=row["host"],
+        port=row["port"],
+        auth_method=row["auth_method"],
+        username=row["username"],
+        has_password="password" in sealed,
+        has_ssh_key="ssh_key" in sealed,
+        discovery_enabled=row["discovery_enabled"],
+        database_count=database_count,
+        tags=row["tags"],
+        health_status=row["health_status"],
+        last_heartbeat=row["last_heartbeat"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )

@@ -22,7 +22,8 @@ async def update_server(conn: asyncpg.Connection, server_id: int, values: dict[s
     sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
     row = await conn.fetchrow(
         f"UPDATE servers SET {sets}, updated_at = now() WHERE id = $1 RETURNING *",
-        server_id, *values.values(),
+        server_id,
+        *values.values(),
     )
     return dict(row)
 
@@ -34,9 +35,11 @@ async def get_server(db: Executor, server_id: int, *, for_update: bool = False) 
 
 
 async def name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
-    return bool(await db.fetchval(
-        "SELECT 1 FROM servers WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2", name, other_than
-    ))
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM servers WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2", name, other_than
+        )
+    )
 
 
 async def delete_server(conn: asyncpg.Connection, server_id: int) -> None:
@@ -57,6 +60,8 @@ async def list_servers(db: Executor, query: ListServers) -> tuple[list[dict[str,
     total = await db.fetchval(f"SELECT count(*) FROM servers {where}", *params)
     rows = await db.fetch(
         f"SELECT * FROM servers {where} ORDER BY id LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
-        *params, query.limit, query.offset,
+        *params,
+        query.limit,
+        query.offset,
     )
     return [dict(r) for r in rows], int(total)

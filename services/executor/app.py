@@ -13,5 +13,11 @@ __all__ = ["MIGRATIONS", "Settings", "wire"]
 
 
 async def wire(runtime: Runtime) -> None:
-    consume(runtime.broker, stream=JOBS, subject=subjects.ALL_JOBS, durable="executor",
-            handle=handlers.on_job, max_deliver=5)
+    consume(
+        runtime.broker,
+        stream=JOBS,
+        subject=subjects.ALL_JOBS,
+        durable="executor",
+        handle=handlers.on_job,
+        max_deliver=5,
+    )

@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from typing import Any
 
 import uvicorn
 from litestar import Litestar, Router
@@ -26,18 +25,21 @@ Settings = GatewaySettings
 
 
 def create_app(state: Gateway) -> Litestar:
-    api = Router(path=API_PREFIX, route_handlers=ROUTERS,
-                 security=[{"BearerAuth": []}])
+    api = Router(path=API_PREFIX, route_handlers=ROUTERS, security=[{"BearerAuth": []}])
     return Litestar(
         route_handlers=[api, system.router],
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=state.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
-            title="Lifeboat", version=VERSION, path=f"{API_PREFIX}/schema",
-            components=Components(security_schemes={
-                "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-            }),
+            title="Lifeboat",
+            version=VERSION,
+            path=f"{API_PREFIX}/schema",
+            components=Components(
+                security_schemes={
+                    "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
         ),
         state=State({"gateway": state}),
         logging_config=None,
@@ -57,15 +59,26 @@ def build_state(runtime: Runtime) -> Gateway:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     keyring = load_keyring(settings.master_key_path)
-    return Gateway(settings=settings, pool=runtime.pool, broker=runtime.broker, keyring=keyring,
-                   tokens=AccessTokens(keyring, settings.access_token_minutes * 60))
+    return Gateway(
+        settings=settings,
+        pool=runtime.pool,
+        broker=runtime.broker,
+        keyring=keyring,
+        tokens=AccessTokens(keyring, settings.access_token_minutes * 60),
+    )
 
 
 async def wire(runtime: Runtime) -> None:
     state = build_state(runtime)
     app = create_app(state)
-    config = uvicorn.Config(app, host=state.settings.http_host, port=state.settings.http_port,
-                            log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host=state.settings.http_host,
+        port=state.settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
     server = _Server(config)
 
     async def serve() -> None:
@@ -76,8 +89,8 @@ async def wire(runtime: Runtime) -> None:
         stopping.cancel()
         await serving
         if not runtime.stop.is_set():
-            raise RuntimeError(f"HTTP server on {state.settings.http_host}:{state.settings.http_port} stopped")
+            raise RuntimeError(
+                f"HTTP server on {state.settings.http_host}:{state.settings.http_port} stopped"
+            )
 
     runtime.background.append(serve)
-
-

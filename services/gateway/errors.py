@@ -66,8 +66,9 @@ def on_refused(_: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
 
 
 def on_unavailable(_: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Any]:
-    return _respond(503, error_body(503, f"the {exc.service} service is not answering; try again"),
-                    {"Retry-After": "5"})
+    return _respond(
+        503, error_body(503, f"the {exc.service} service is not answering; try again"), {"Retry-After": "5"}
+    )
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

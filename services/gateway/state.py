@@ -27,8 +27,9 @@ class Gateway:
 
     async def ask(self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]) -> Reply:
         """Request/reply to the service that owns the data."""
-        return await rpc.call(self.broker, service, operation, request, reply,
-                              timeout=self.settings.rpc_timeout_seconds)
+        return await rpc.call(
+            self.broker, service, operation, request, reply, timeout=self.settings.rpc_timeout_seconds
+        )
 
 
 class CurrentUser(msgspec.Struct, frozen=True):

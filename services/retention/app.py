@@ -13,4 +13,10 @@ __all__ = ["MIGRATIONS", "Settings", "wire"]
 
 
 async def wire(runtime: Runtime) -> None:
-    consume(runtime.broker, stream=EVENTS, subject=subjects.event("catalog", "*"), durable="retention", handle=handlers.on_event)
+    consume(
+        runtime.broker,
+        stream=EVENTS,
+        subject=subjects.event("catalog", "*"),
+        durable="retention",
+        handle=handlers.on_event,
+    )

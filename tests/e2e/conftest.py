@@ -76,8 +76,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     for inherited in ("LIFEBOAT_NATS_URL", "LIFEBOAT_DATABASE_URL"):
         env.pop(inherited, None)
     with open(output, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "lifeboat", "up"], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lifeboat", "up"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     base_url = f"http://127.0.0.1:{http_port}"
     try:
         wait_healthy(base_url, 90)

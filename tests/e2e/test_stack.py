@@ -18,9 +18,15 @@ pytestmark = pytest.mark.e2e
 
 
 def _server(name: str, password: str = "not-a-real-secret") -> dict:
-    return {"name": name, "type": "vm", "environment": "test", "engine_type": "postgresql",
-            "host": "db.internal", "port": 5432,
-            "credentials": {"username": "backup", "password": password}}
+    return {
+        "name": name,
+        "type": "vm",
+        "environment": "test",
+        "engine_type": "postgresql",
+        "host": "db.internal",
+        "port": 5432,
+        "credentials": {"username": "backup", "password": password},
+    }
 
 
 def test_admin_creates_a_server_and_the_audit_log_shows_who_and_from_where(stack: Stack):
@@ -32,8 +38,9 @@ def test_admin_creates_a_server_and_the_audit_log_shows_who_and_from_where(stack
         assert not {"credentials", "password", "ssh_key"} & set(listed[0])
         deadline = time.monotonic() + 20
         while True:
-            logs = api.get("/audit/logs", params={"action": "server_created",
-                                                  "search": "acceptance-db"}).json()
+            logs = api.get(
+                "/audit/logs", params={"action": "server_created", "search": "acceptance-db"}
+            ).json()
             if logs["total"] or time.monotonic() > deadline:
                 break
             time.sleep(0.3)
@@ -65,8 +72,9 @@ def test_audit_killed_mid_burst_catches_up_with_exactly_one_record_per_change(st
 
         deadline = time.monotonic() + 90
         while True:
-            logs = api.get("/audit/logs", params={"action": "server_created", "search": prefix,
-                                                  "limit": 1000}).json()
+            logs = api.get(
+                "/audit/logs", params={"action": "server_created", "search": prefix, "limit": 1000}
+            ).json()
             if logs["total"] >= 200 or time.monotonic() > deadline:
                 break
             time.sleep(1)
@@ -82,12 +90,13 @@ def test_a_server_password_is_nowhere_but_sealed(stack: Stack):
     with stack.login() as api:
         created = api.post("/servers", json=_server(f"secret-{secret[-6:]}", secret))
         assert created.status_code == 201
-        responses = [created.text, api.get("/servers").text,
-                     api.get(f"/servers/{created.json()['id']}").text]
+        responses = [created.text, api.get("/servers").text, api.get(f"/servers/{created.json()['id']}").text]
         server_id = created.json()["id"]
         deadline = time.monotonic() + 20
-        while not api.get("/audit/logs", params={"resource_type": "server", "action": "server_created",
-                                                 "search": secret[-6:]}).json()["total"]:
+        while not api.get(
+            "/audit/logs",
+            params={"resource_type": "server", "action": "server_created", "search": secret[-6:]},
+        ).json()["total"]:
             assert time.monotonic() < deadline
             time.sleep(0.3)
         responses.append(api.get("/audit/export", params={"format": "csv"}).text)
@@ -95,11 +104,16 @@ def test_a_server_password_is_nowhere_but_sealed(stack: Stack):
         responses.append(update.text)
     processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     stream = asyncio.run(_events_stream_contents(stack))
-    tables = asyncio.run(_table_contents(stack, ["audit.audit_log", "catalog.servers", "catalog.outbox",
-                                                 "gateway.outbox"]))
-    for where, text in {"API responses": "\n".join(responses), "process list": processes,
-                        "service logs": stack.everything_logged(), "EVENTS stream": stream,
-                        "database tables": tables}.items():
+    tables = asyncio.run(
+        _table_contents(stack, ["audit.audit_log", "catalog.servers", "catalog.outbox", "gateway.outbox"])
+    )
+    for where, text in {
+        "API responses": "\n".join(responses),
+        "process list": processes,
+        "service logs": stack.everything_logged(),
+        "EVENTS stream": stream,
+        "database tables": tables,
+    }.items():
         assert secret not in text, f"the server password appears in the {where}"
     assert stream and tables and stack.everything_logged(), "searched places are not empty"
 

@@ -2,13 +2,12 @@
 
 import pytest
 
-from services.gateway.auth.passwords import hash_password
-from services.gateway.store import users
 from contracts.envelope import Actor
 from libs.db import connect
+from services.gateway.auth.passwords import hash_password
+from services.gateway.store import users
 
-GOOD = {"name": "db", "host": "db.internal", "port": 5432,
-        "credentials": {"username": "u", "password": "p"}}
+GOOD = {"name": "db", "host": "db.internal", "port": 5432, "credentials": {"username": "u", "password": "p"}}
 
 
 def _assert_error_format(reply, status: int) -> dict:
@@ -19,16 +18,19 @@ def _assert_error_format(reply, status: int) -> dict:
     return body
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"host": "h"}, "name"),
-    ({**GOOD, "port": "five"}, "port"),
-    ({**GOOD, "port": 70000}, "port"),
-    ({**GOOD, "engine_type": "oracle"}, "engine_type"),
-    ({**GOOD, "host": "has space"}, "host"),
-    ({**GOOD, "colour": "blue"}, "colour"),
-    ({**GOOD, "credentials": {"username": "u", "password": 5}}, "credentials.password"),
-    ({**GOOD, "tags": ["not", "a", "map"]}, "tags"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"host": "h"}, "name"),
+        ({**GOOD, "port": "five"}, "port"),
+        ({**GOOD, "port": 70000}, "port"),
+        ({**GOOD, "engine_type": "oracle"}, "engine_type"),
+        ({**GOOD, "host": "has space"}, "host"),
+        ({**GOOD, "colour": "blue"}, "colour"),
+        ({**GOOD, "credentials": {"username": "u", "password": 5}}, "credentials.password"),
+        ({**GOOD, "tags": ["not", "a", "map"]}, "tags"),
+    ],
+)
 async def test_invalid_fields_are_422_naming_the_field(api, body, field):
     error = _assert_error_format(await api.post("/servers", json=body), 422)
     assert field in error["detail"]
@@ -36,10 +38,13 @@ async def test_invalid_fields_are_422_naming_the_field(api, body, field):
 
 
 async def test_malformed_json_is_400_and_a_body_of_the_wrong_type_422(api):
-    _assert_error_format(await api.post("/servers", content=b'{"name": "db",',
-                                        headers={"content-type": "application/json"}), 400)
-    _assert_error_format(await api.post("/servers", content=b"[1, 2]",
-                                        headers={"content-type": "application/json"}), 422)
+    _assert_error_format(
+        await api.post("/servers", content=b'{"name": "db",', headers={"content-type": "application/json"}),
+        400,
+    )
+    _assert_error_format(
+        await api.post("/servers", content=b"[1, 2]", headers={"content-type": "application/json"}), 422
+    )
     assert (await api.get("/servers")).json() == []
 
 
@@ -69,8 +74,13 @@ async def test_a_viewer_cannot_change_servers(api, stack_settings):
     created = (await api.post("/servers", json=GOOD)).json()
     pool = await connect(stack_settings("gateway").database_url, "gateway")
     async with pool.acquire() as conn, conn.transaction():
-        await users.insert(conn, username="viewer", password_hash=hash_password("viewer-password"),
-                           role="viewer", actor=Actor(service="test"))
+        await users.insert(
+            conn,
+            username="viewer",
+            password_hash=hash_password("viewer-password"),
+            role="viewer",
+            actor=Actor(service="test"),
+        )
     await pool.close()
     login = await api.post("/auth/login", json={"username": "viewer", "password": "viewer-password"})
     as_viewer = {"Authorization": f"Bearer {login.json()['access_token']}"}

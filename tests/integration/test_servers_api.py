@@ -27,8 +27,17 @@ async def test_created_server_is_listed_without_credentials(api):
 
 async def test_update_filters_and_delete(api):
     first = (await api.post("/servers", json=SERVER)).json()
-    await api.post("/servers", json={**SERVER, "name": "cache", "engine_type": "redis", "port": None,
-                                     "credentials": None, "environment": "staging"})
+    await api.post(
+        "/servers",
+        json={
+            **SERVER,
+            "name": "cache",
+            "engine_type": "redis",
+            "port": None,
+            "credentials": None,
+            "environment": "staging",
+        },
+    )
     updated = await api.put(f"/servers/{first['id']}", json={"name": "Renamed", "tags": {"region": "eu"}})
     assert updated.status_code == 200, updated.text
     assert updated.json()["name"] == "Renamed" and updated.json()["host"] == SERVER["host"]
@@ -44,8 +53,10 @@ async def test_duplicate_names_and_missing_password_are_refused(api):
     assert (await api.post("/servers", json=SERVER)).status_code == 201
     duplicate = await api.post("/servers", json={**SERVER, "name": "production db server"})
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "CONFLICT"
-    no_password = await api.post("/servers", json={**SERVER, "name": "x", "auth_method": "user_password",
-                                                   "credentials": {"username": "u"}})
+    no_password = await api.post(
+        "/servers",
+        json={**SERVER, "name": "x", "auth_method": "user_password", "credentials": {"username": "u"}},
+    )
     assert no_password.status_code == 422
     assert "credentials.password" in no_password.json()["detail"]
     assert len((await api.get("/servers")).json()) == 1

@@ -39,7 +39,8 @@ def test_sealed_secrets_open_only_with_their_purpose_and_survive_rotation(tmp_pa
     save_keyring(path, rotated)
     assert rotated.current != keyring.current
     assert open_sealed(load_keyring(path), sealed, "server.password") == b"hunter2"
-    tampered = sealed.__class__(key_id=sealed.key_id, nonce=sealed.nonce,
-                                ciphertext=sealed.ciphertext[:-4] + "AAAA")
+    tampered = sealed.__class__(
+        key_id=sealed.key_id, nonce=sealed.nonce, ciphertext=sealed.ciphertext[:-4] + "AAAA"
+    )
     with pytest.raises(SealError):
         open_sealed(rotated, tampered, "server.password")

@@ -8,8 +8,11 @@ from services.gateway.app import API_PREFIX, create_app
 from services.gateway.settings import GatewaySettings
 
 PUBLIC = {
-    f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/refresh", f"{API_PREFIX}/auth/register",
-    "/health", "/version",
+    f"{API_PREFIX}/auth/login",
+    f"{API_PREFIX}/auth/refresh",
+    f"{API_PREFIX}/auth/register",
+    "/health",
+    "/version",
 }
 
 

@@ -31,8 +31,14 @@ class AccessTokens:
 
     def issue(self, user_id: int, role: str) -> str:
         now = int(time.time())
-        claims = {"sub": str(user_id), "role": role, "typ": "access", "iat": now,
-                  "exp": now + self._ttl, "jti": uuid.uuid4().hex}
+        claims = {
+            "sub": str(user_id),
+            "role": role,
+            "typ": "access",
+            "iat": now,
+            "exp": now + self._ttl,
+            "jti": uuid.uuid4().hex,
+        }
         header = {"alg": ALGORITHM, "kid": self._keyring.current}
         return jwt.encode(header, claims, self._key(self._keyring.current), algorithms=[ALGORITHM])
 
@@ -42,8 +48,9 @@ class AccessTokens:
             header = extract_compact(token.encode()).protected
             key = self._key(str(header.get("kid", "")))
             decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
-            jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True},
-                                  typ={"essential": True, "value": "access"}).validate(decoded.claims)
+            jwt.JWTClaimsRegistry(
+                exp={"essential": True}, sub={"essential": True}, typ={"essential": True, "value": "access"}
+            ).validate(decoded.claims)
             return int(decoded.claims["sub"])
         except (JoseError, KeyringError, ValueError, KeyError, TypeError) as exc:
             raise InvalidToken(str(exc)) from None

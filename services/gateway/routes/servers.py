@@ -74,9 +74,11 @@ def _sealed(gateway: Gateway, credentials: Credentials) -> SealedCredentials:
     def sealed(purpose: str, secret: str | None) -> Any:
         return seal(gateway.keyring, secret.encode(), f"server.{purpose}") if secret else None
 
-    return SealedCredentials(username=credentials.username,
-                             password=sealed("password", credentials.password),
-                             ssh_key=sealed("ssh_key", credentials.ssh_key))
+    return SealedCredentials(
+        username=credentials.username,
+        password=sealed("password", credentials.password),
+        ssh_key=sealed("ssh_key", credentials.ssh_key),
+    )
 
 
 def _fields(data: msgspec.Struct) -> dict[str, Any]:
@@ -95,10 +97,21 @@ async def list_servers(
     limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> Response[list[ServerView]]:
-    page = await gateway.ask("catalog", "list_servers", ListServers(
-        actor=actor(request), engine_type=engine_type, type=type_, environment=environment,
-        health_status=health_status, search=search, limit=limit, offset=offset,
-    ), ServerPage)
+    page = await gateway.ask(
+        "catalog",
+        "list_servers",
+        ListServers(
+            actor=actor(request),
+            engine_type=engine_type,
+            type=type_,
+            environment=environment,
+            health_status=health_status,
+            search=search,
+            limit=limit,
+            offset=offset,
+        ),
+        ServerPage,
+    )
     return Response(page.items, headers={"X-Total-Count": str(page.total)})
 
 
@@ -106,13 +119,16 @@ async def list_servers(
 async def create_server(data: ServerCreate, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
     fields = _fields(data)
     fields["credentials"] = _sealed(gateway, data.credentials) if data.credentials else None
-    return await gateway.ask("catalog", "create_server", CreateServer(actor=actor(request), **fields), ServerView)
+    return await gateway.ask(
+        "catalog", "create_server", CreateServer(actor=actor(request), **fields), ServerView
+    )
 
 
 @get("/{server_id:int}", operation_id="getServer", guards=[guards.viewer])
 async def get_server(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
-    return await gateway.ask("catalog", "get_server", ServerRef(actor=actor(request), server_id=server_id),
-                           ServerView)
+    return await gateway.ask(
+        "catalog", "get_server", ServerRef(actor=actor(request), server_id=server_id), ServerView
+    )
 
 
 @put("/{server_id:int}", operation_id="updateServer", guards=[guards.operator])
@@ -122,15 +138,23 @@ async def update_server(
     fields = _fields(data)
     if isinstance(data.credentials, Credentials):
         fields["credentials"] = _sealed(gateway, data.credentials)
-    return await gateway.ask("catalog", "update_server",
-                           UpdateServer(actor=actor(request), server_id=server_id, **fields), ServerView)
+    return await gateway.ask(
+        "catalog",
+        "update_server",
+        UpdateServer(actor=actor(request), server_id=server_id, **fields),
+        ServerView,
+    )
 
 
 @delete("/{server_id:int}", operation_id="deleteServer", guards=[guards.admin], status_code=200)
 async def delete_server(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
-    return await gateway.ask("catalog", "delete_server", ServerRef(actor=actor(request), server_id=server_id),
-                           Deleted)
+    return await gateway.ask(
+        "catalog", "delete_server", ServerRef(actor=actor(request), server_id=server_id), Deleted
+    )
 
 
-router = Router(path="/servers", tags=["servers"],
-                route_handlers=[list_servers, create_server, get_server, update_server, delete_server])
+router = Router(
+    path="/servers",
+    tags=["servers"],
+    route_handlers=[list_servers, create_server, get_server, update_server, delete_server],
+)

@@ -42,13 +42,18 @@ class Version(msgspec.Struct, frozen=True):
 async def _ping(gateway: Gateway, service: str) -> ServiceHealth:
     started = time.perf_counter()
     try:
-        pong = await rpc.call(gateway.broker, service, "ping", Ping(sent_at=time.time()), Pong,
-                              timeout=PING_TIMEOUT_SECONDS)
+        pong = await rpc.call(
+            gateway.broker, service, "ping", Ping(sent_at=time.time()), Pong, timeout=PING_TIMEOUT_SECONDS
+        )
     except rpc.ServiceUnavailable:
         return ServiceHealth(name=service, status="down")
     return ServiceHealth(
-        name=service, status="up", latency_ms=round((time.perf_counter() - started) * 1000, 2),
-        instance=pong.instance, version=pong.version, uptime_seconds=round(time.time() - pong.started_at, 1),
+        name=service,
+        status="up",
+        latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        instance=pong.instance,
+        version=pong.version,
+        uptime_seconds=round(time.time() - pong.started_at, 1),
     )
 
 
@@ -56,8 +61,13 @@ async def _ping(gateway: Gateway, service: str) -> ServiceHealth:
 async def health(gateway: Gateway) -> Response[Health]:
     services = await asyncio.gather(*(_ping(gateway, name) for name in subjects.SERVICES))
     healthy = all(s.status == "up" for s in services)
-    body = Health(status="healthy" if healthy else "degraded", service="lifeboat", version=VERSION,
-                  timestamp=datetime.now(UTC), services=list(services))
+    body = Health(
+        status="healthy" if healthy else "degraded",
+        service="lifeboat",
+        version=VERSION,
+        timestamp=datetime.now(UTC),
+        services=list(services),
+    )
     return Response(body, status_code=200 if healthy else 503)
 
 
