@@ -1,7 +1,7 @@
-"""/auth: log in, rotate refresh tokens, log out, who am I."""
+"""/auth: log in, rotate refresh tokens, log out, who am I, and sign-ins the UI reports."""
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Router, get, post
@@ -27,6 +27,14 @@ class RefreshRequest(msgspec.Struct, frozen=True):
     refresh_token: NonEmpty
 
 
+class ClientEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    event: Literal["login", "logout"]
+
+
+class Success(msgspec.Struct, frozen=True):
+    success: bool
+
+
 class TokenPair(msgspec.Struct, frozen=True):
     access_token: str
     refresh_token: str
@@ -44,7 +52,8 @@ async def login(data: LoginRequest, request: Request[Any, Any, Any], gateway: Ga
     ip = client_ip(request)
     window = timedelta(seconds=gateway.settings.login_window_seconds)
     async with gateway.pool.acquire() as conn, conn.transaction():
-        if await sessions.recent_failures(conn, data.username, ip, window) >= gateway.settings.login_max_failures:
+        failures = await sessions.recent_failures(conn, data.username, ip, window)
+        if failures >= gateway.settings.login_max_failures:
             await emit(conn, LoginFailed(username=data.username, reason="rate_limited",
                                          producer="gateway", actor=actor(request)))
             raise HTTPException(status_code=429, detail="too many failed logins; try again later",
@@ -91,6 +100,17 @@ async def logout(data: RefreshRequest, request: Request[Any, Any, Any], gateway:
     return {"message": "Logged out"}
 
 
+@post("/events", operation_id="recordAuthEvent", status_code=200, guards=[guards.viewer])
+async def record_event(data: ClientEvent, request: Request[Any, Any, Any], gateway: Gateway) -> Success:
+    """The UI reports a sign-in or sign-out it performed, for the audit trail."""
+    me: CurrentUser = request.scope["user"]
+    event_type = UserLoggedIn if data.event == "login" else UserLoggedOut
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        await emit(conn, event_type(user_id=me.id, username=me.username, source="client",
+                                    producer="gateway", actor=actor(request)))
+    return Success(success=True)
+
+
 @get("/me", operation_id="currentUser", guards=[guards.viewer])
 async def me(request: Request[Any, Any, Any], gateway: Gateway) -> UserView:
     user = await users.get(gateway.pool, request.scope["user"].id)
@@ -102,4 +122,4 @@ def _refresh_ttl(gateway: Gateway) -> timedelta:
     return timedelta(days=gateway.settings.refresh_token_days)
 
 
-router = Router(path="/auth", route_handlers=[login, refresh, logout, me], tags=["auth"])
+router = Router(path="/auth", route_handlers=[login, refresh, logout, record_event, me], tags=["auth"])

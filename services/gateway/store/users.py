@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any, TypeAlias
 
 import asyncpg
 import msgspec
@@ -7,7 +8,7 @@ from contracts.envelope import Actor
 from contracts.events import UserCreated
 from libs.bus.outbox import emit
 
-Executor = asyncpg.Pool | asyncpg.Connection
+Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 COLUMNS = """id, username, email, full_name, role, status, dark_mode, page_size,
              login_count, last_login, created_at, updated_at"""
@@ -79,3 +80,65 @@ async def record_login(conn: asyncpg.Connection, user_id: int) -> None:
     await conn.execute(
         "UPDATE users SET login_count = login_count + 1, last_login = now() WHERE id = $1", user_id
     )
+
+
+async def lock(conn: asyncpg.Connection) -> None:
+    """Serialise user writes, so uniqueness and last-admin checks see every committed change."""
+    await conn.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+
+
+async def list_page(
+    db: Executor, *, role: str | None, status: str | None, search: str | None,
+    limit: int, offset: int,
+) -> tuple[list[User], int]:
+    conditions, params = [], []
+    for column, value in (("role", role), ("status", status)):
+        if value is not None:
+            params.append(value)
+            conditions.append(f"{column} = ${len(params)}")
+    if search:
+        params.append(f"%{search}%")
+        n = len(params)
+        conditions.append(f"(username ILIKE ${n} OR full_name ILIKE ${n} OR email ILIKE ${n})")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    total = await db.fetchval(f"SELECT count(*) FROM users {where}", *params)
+    rows = await db.fetch(
+        f"SELECT {COLUMNS} FROM users {where} ORDER BY id"
+        f" LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
+        *params, limit, offset,
+    )
+    return [User(**dict(r)) for r in rows], int(total)
+
+
+async def taken(db: Executor, username: str | None, email: str | None,
+                other_than: int | None = None) -> str | None:
+    """Which of `username` and `email` another user already has, if any."""
+    row = await db.fetchrow(
+        """SELECT lower(username) = lower($1) AS username, lower(email) = lower($2) AS email
+           FROM users WHERE (lower(username) = lower($1) OR lower(email) = lower($2))
+             AND id IS DISTINCT FROM $3 LIMIT 1""",
+        username, email, other_than,
+    )
+    if row is None:
+        return None
+    return "username" if row["username"] else "email"
+
+
+async def active_admins(db: Executor) -> int:
+    return int(await db.fetchval(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'"
+    ))
+
+
+async def update(conn: asyncpg.Connection, user_id: int, values: dict[str, Any]) -> User:
+    """Set `values` (column name → value, names chosen by the caller, never by a client)."""
+    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE users SET {sets}, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}",
+        user_id, *values.values(),
+    )
+    return User(**dict(row))
+
+
+async def delete(conn: asyncpg.Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM users WHERE id = $1", user_id)

@@ -1,0 +1,51 @@
+"""/settings: application-wide settings; everyone reads them, admins change them."""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Router, get, put
+from msgspec import UNSET, UnsetType
+
+from contracts.events import SettingsUpdated
+from libs.bus.outbox import emit
+from services.gateway import accounts
+from services.gateway.auth import guards
+from services.gateway.routes.fields import given
+from services.gateway.state import Gateway, actor
+from services.gateway.store import settings
+from services.gateway.store.settings import AppSettings
+
+RetentionDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
+
+
+class SettingsUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    dark_mode: bool | UnsetType = UNSET
+    default_retention_days: RetentionDays | UnsetType = UNSET
+    default_compression: bool | UnsetType = UNSET
+    access_requests_enabled: bool | UnsetType = UNSET
+
+
+class SettingsChanged(msgspec.Struct, frozen=True):
+    message: str
+    settings: AppSettings
+
+
+@get("/", operation_id="getSettings", guards=[guards.viewer])
+async def get_settings(gateway: Gateway) -> AppSettings:
+    return await settings.get(gateway.pool)
+
+
+@put("/", operation_id="updateSettings", guards=[guards.admin])
+async def update_settings(
+    data: SettingsUpdate, request: Request[Any, Any, Any], gateway: Gateway
+) -> SettingsChanged:
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        current = await settings.get(conn, for_update=True)
+        if changes := accounts.changed(current, given(data)):
+            current = await settings.update(conn, changes)
+            await emit(conn, SettingsUpdated(changes=changes, producer="gateway",
+                                             actor=actor(request)))
+    return SettingsChanged(message="Settings updated", settings=current)
+
+
+router = Router(path="/settings", tags=["settings"], route_handlers=[get_settings, update_settings])

@@ -1,0 +1,191 @@
+"""/users: accounts, managed by admins; /users/me: the caller's own profile and preferences."""
+
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Router, delete, get, post, put
+from litestar.params import Parameter
+from msgspec import UNSET, UnsetType
+
+from contracts.events import PreferencesUpdated, UserDeleted, UserUpdated
+from contracts.events.identity import Role
+from libs.bus.outbox import emit
+from libs.errors import conflict, not_found
+from services.gateway import accounts
+from services.gateway.auth import guards
+from services.gateway.auth.passwords import hash_password
+from services.gateway.routes.fields import (
+    Email,
+    FullName,
+    Password,
+    Username,
+    UserStatus,
+    given,
+)
+from services.gateway.state import CurrentUser, Gateway, actor
+from services.gateway.store import sessions, users
+from services.gateway.views import Message, ProfileView, UserView, profile_view, user_view
+
+PageSize = Annotated[int, msgspec.Meta(ge=10, le=100)]
+
+
+class UserCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    username: Username
+    password: Password
+    email: Email | None = None
+    full_name: FullName | None = None
+    role: Role = "viewer"
+
+
+class UserUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    email: Email | None | UnsetType = UNSET
+    full_name: FullName | None | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+    password: Password | UnsetType = UNSET
+
+
+class PreferencesUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    dark_mode: bool | UnsetType = UNSET
+    page_size: PageSize | UnsetType = UNSET
+
+
+class UserPage(msgspec.Struct, frozen=True):
+    users: list[UserView]
+    total: int
+
+
+class UserReply(msgspec.Struct, frozen=True):
+    user: UserView
+
+
+class UserChanged(msgspec.Struct, frozen=True):
+    message: str
+    user: UserView
+
+
+class Profile(msgspec.Struct, frozen=True):
+    user: ProfileView
+    is_first_run: bool
+
+
+class Preferences(msgspec.Struct, frozen=True):
+    dark_mode: bool
+    page_size: int
+
+
+class PreferencesChanged(msgspec.Struct, frozen=True):
+    message: str
+    user: Preferences
+
+
+async def _existing(conn: asyncpg.Connection, user_id: int) -> users.User:
+    user = await users.get(conn, user_id)
+    if user is None:
+        raise not_found("user", user_id)
+    return user
+
+
+@get("/", operation_id="listUsers", guards=[guards.admin])
+async def list_users(
+    gateway: Gateway,
+    role: Role | None = None,
+    status: UserStatus | None = None,
+    search: Annotated[str | None, Parameter(max_length=200)] = None,
+    limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> UserPage:
+    found, total = await users.list_page(gateway.pool, role=role, status=status, search=search,
+                                         limit=limit, offset=offset)
+    return UserPage(users=[user_view(u) for u in found], total=total)
+
+
+@post("/", operation_id="createUser", guards=[guards.admin])
+async def create_user(
+    data: UserCreate, request: Request[Any, Any, Any], gateway: Gateway
+) -> UserChanged:
+    password_hash = hash_password(data.password)
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        await users.lock(conn)
+        if field := await users.taken(conn, data.username, data.email):
+            raise conflict(f"a user with this {field} already exists", field)
+        user = await users.insert(conn, username=data.username, password_hash=password_hash,
+                                  role=data.role, email=data.email, full_name=data.full_name,
+                                  actor=actor(request))
+    return UserChanged(message="User created", user=user_view(user))
+
+
+@get("/{user_id:int}", operation_id="getUser", guards=[guards.admin])
+async def get_user(user_id: int, gateway: Gateway) -> UserReply:
+    async with gateway.pool.acquire() as conn:
+        return UserReply(user=user_view(await _existing(conn, user_id)))
+
+
+@put("/{user_id:int}", operation_id="updateUser", guards=[guards.admin])
+async def update_user(
+    user_id: int, data: UserUpdate, request: Request[Any, Any, Any], gateway: Gateway
+) -> UserChanged:
+    wanted = given(data)
+    if "password" in wanted:
+        wanted["password_hash"] = hash_password(wanted.pop("password"))
+    me: CurrentUser = request.scope["user"]
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        await users.lock(conn)
+        user = await _existing(conn, user_id)
+        changes = accounts.user_changes(user, wanted)
+        admins = await users.active_admins(conn)
+        if refusal := accounts.update_refusal(me.id, user, changes, admins):
+            raise conflict(refusal)
+        if changes.get("email") and await users.taken(conn, None, changes["email"], user_id):
+            raise conflict("a user with this email already exists", "email")
+        if changes:
+            user = await users.update(conn, user_id, changes)
+            await emit(conn, UserUpdated(user_id=user.id, username=user.username,
+                                         changes=accounts.changed_fields(changes),
+                                         producer="gateway", actor=actor(request)))
+        if "password_hash" in changes or changes.get("status") == "disabled":
+            await sessions.revoke_user(conn, user_id)
+    return UserChanged(message="User updated", user=user_view(user))
+
+
+@delete("/{user_id:int}", operation_id="deleteUser", guards=[guards.admin], status_code=200)
+async def delete_user(user_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Message:
+    me: CurrentUser = request.scope["user"]
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        await users.lock(conn)
+        user = await _existing(conn, user_id)
+        if refusal := accounts.deletion_refusal(me.id, user, await users.active_admins(conn)):
+            raise conflict(refusal)
+        await users.delete(conn, user_id)
+        await emit(conn, UserDeleted(user_id=user.id, username=user.username,
+                                     role=user.role,  # type: ignore[arg-type]
+                                     producer="gateway", actor=actor(request)))
+    return Message(message=f"User '{user.username}' deleted")
+
+
+@get("/me", operation_id="getMyProfile", guards=[guards.viewer])
+async def my_profile(request: Request[Any, Any, Any], gateway: Gateway) -> Profile:
+    async with gateway.pool.acquire() as conn:
+        user = await _existing(conn, request.scope["user"].id)
+    return Profile(user=profile_view(user), is_first_run=accounts.is_first_run(user))
+
+
+@put("/me/preferences", operation_id="updateMyPreferences", guards=[guards.viewer])
+async def update_preferences(
+    data: PreferencesUpdate, request: Request[Any, Any, Any], gateway: Gateway
+) -> PreferencesChanged:
+    async with gateway.pool.acquire() as conn, conn.transaction():
+        user = await _existing(conn, request.scope["user"].id)
+        if changes := accounts.changed(user, given(data)):
+            user = await users.update(conn, user.id, changes)
+            await emit(conn, PreferencesUpdated(user_id=user.id, username=user.username,
+                                                changes=changes, producer="gateway",
+                                                actor=actor(request)))
+    return PreferencesChanged(message="Preferences updated",
+                              user=Preferences(dark_mode=user.dark_mode, page_size=user.page_size))
+
+
+router = Router(path="/users", tags=["users"], route_handlers=[
+    list_users, create_user, get_user, update_user, delete_user, my_profile, update_preferences,
+])
