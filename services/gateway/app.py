@@ -18,6 +18,7 @@ from services.gateway.errors import EXCEPTION_HANDLERS
 from services.gateway.routes import ROUTERS, system
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import Gateway, provide_gateway
+from services.gateway.tracing import trace_requests
 
 API_PREFIX = "/api/v1"
 MIGRATIONS = "services.gateway.migrations"
@@ -31,6 +32,7 @@ def create_app(state: Gateway) -> Litestar:
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=state.settings.max_body_bytes,
+        middleware=[trace_requests],
         openapi_config=OpenAPIConfig(
             title="Lifeboat",
             version=VERSION,

@@ -1,5 +1,7 @@
 """Servers through the gateway and the catalog, on real NATS and PostgreSQL."""
 
+from libs.db import connect
+
 SERVER = {
     "name": "Production DB Server",
     "description": "Main production database",
@@ -60,3 +62,17 @@ async def test_duplicate_names_and_missing_password_are_refused(api):
     assert no_password.status_code == 422
     assert "credentials.password" in no_password.json()["detail"]
     assert len((await api.get("/servers")).json()) == 1
+
+
+async def test_the_callers_trace_reaches_the_catalog_and_its_events(api, stack_settings):
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    traceparent = f"00-{trace_id}-00f067aa0ba902b7-01"
+    created = await api.post("/servers", json={**SERVER, "name": "traced"},
+                             headers={"traceparent": traceparent})
+    assert created.status_code == 201
+    pool = await connect(stack_settings("catalog").database_url, "catalog")
+    try:
+        headers = await pool.fetchval("SELECT headers FROM outbox WHERE subject LIKE '%server_created'")
+    finally:
+        await pool.close()
+    assert trace_id in headers["traceparent"]
