@@ -1,13 +1,63 @@
-import logging
+"""The audit's bus entrypoints: record every event once, and answer the gateway's queries."""
 
-import msgspec
+import asyncpg
 
-from contracts.envelope import Envelope
+from contracts.audit import (
+    ActionList,
+    ChainReport,
+    ExportLogs,
+    ListActions,
+    ListLogs,
+    ListResourceTypes,
+    LogBatch,
+    LogPage,
+    ResourceTypeList,
+    Stats,
+    StatsQuery,
+    VerifyChain,
+)
+from libs.bus.consumer import apply_once
+from services.audit import chain, store
 
-log = logging.getLogger("lifeboat.audit")
+CONSUMER = "audit"
 
 
-async def on_event(body: bytes) -> None:
-    """Every event is matched against notification rules."""
-    event = msgspec.json.decode(body, type=Envelope)
-    log.debug("event seen", extra={"event_type": event.type, "event_id": event.id})
+class AuditHandlers:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def on_event(self, body: bytes) -> None:
+        record = chain.record_from_event(body)
+
+        async def effect(conn: asyncpg.Connection) -> None:
+            await store.append(conn, record)
+
+        await apply_once(self.pool, CONSUMER, record.event_id, effect)
+
+    async def list_logs(self, request: ListLogs) -> LogPage:
+        items, total = await store.list_logs(self.pool, request)
+        return LogPage(total=total, items=items)
+
+    async def export(self, request: ExportLogs) -> LogBatch:
+        return LogBatch(items=await store.export_page(self.pool, request))
+
+    async def actions(self, _: ListActions) -> ActionList:
+        return ActionList(actions=chain.actions())
+
+    async def resource_types(self, _: ListResourceTypes) -> ResourceTypeList:
+        return ResourceTypeList(resource_types=chain.resource_types())
+
+    async def stats(self, request: StatsQuery) -> Stats:
+        return await store.stats(self.pool, request)
+
+    async def verify(self, _: VerifyChain) -> ChainReport:
+        check = chain.ChainCheck()
+        # One snapshot, so rows appended meanwhile neither appear nor move the head.
+        async with self.pool.acquire() as conn:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                head = await store.head(conn)
+                async for rows in store.chain_batches(conn):
+                    if not check.feed(rows):
+                        break
+        ok, first_broken_id, checked = check.verdict(head)
+        return ChainReport(valid=ok, checked=checked, first_broken_id=first_broken_id)

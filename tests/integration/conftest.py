@@ -1,11 +1,16 @@
 """Fixtures that run services in the test's event loop against the real test servers."""
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
+from contracts import subjects
 from libs.testing import TestServers
 from libs.testing.services import running, settings_for
 from lifeboat.embedded import free_port
@@ -38,3 +43,29 @@ async def api(stack_settings) -> AsyncIterator[httpx.AsyncClient]:
             reply.raise_for_status()
             client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
             yield client
+
+
+@pytest.fixture
+async def audit_from_now(servers: TestServers) -> None:
+    """The session shares one EVENTS stream: start the audit's durable consumer at this test's
+    events, so earlier tests' events do not reach this test's audit log."""
+    connection = await nats.connect(servers.nats.url)
+    try:
+        js = connection.jetstream()
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(subjects.EVENTS_STREAM, "audit")
+        await js.add_consumer(subjects.EVENTS_STREAM, ConsumerConfig(
+            durable_name="audit", filter_subject=subjects.ALL_EVENTS, deliver_policy=DeliverPolicy.NEW,
+            ack_policy=AckPolicy.EXPLICIT, max_deliver=8, ack_wait=30,
+        ))
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def audit_api(
+    audit_from_now: None, api: httpx.AsyncClient, stack_settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """`api` with the audit running too."""
+    async with running("audit", stack_settings("audit")):
+        yield api

@@ -1,5 +1,14 @@
 """Route modules, one per resource. ROUTERS is everything mounted under /api/v1."""
 
-from services.gateway.routes import auth, servers
+from services.gateway.routes import (
+    access_requests,
+    audit,
+    auth,
+    registration,
+    servers,
+    settings,
+    users,
+)
 
-ROUTERS = [auth.router, servers.router]
+ROUTERS = [auth.router, servers.router, users.router, registration.router, access_requests.router,
+           settings.router, audit.router]
