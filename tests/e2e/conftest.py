@@ -28,11 +28,11 @@ class Stack:
     env: dict[str, str]
 
     def login(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> httpx.Client:
-        client = httpx.Client(base_url=f"{self.base_url}/api/v1", timeout=30)
-        reply = client.post("/auth/login", json={"username": username, "password": password})
+        reply = httpx.post(f"{self.base_url}/api/v1/auth/login", json={"username": username,
+                                                                        "password": password})
         reply.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
-        return client
+        return httpx.Client(base_url=f"{self.base_url}/api/v1", timeout=30,
+                            headers={"Authorization": f"Bearer {reply.json()['access_token']}"})
 
     def service_process(self, name: str) -> psutil.Process:
         for child in psutil.Process(self.process.pid).children(recursive=True):
