@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,15 @@ class Stack:
     env: dict[str, str]
 
     def login(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> httpx.Client:
-        reply = httpx.post(f"{self.base_url}/api/v1/auth/login", json={"username": username,
-                                                                        "password": password})
+        reply = httpx.post(
+            f"{self.base_url}/api/v1/auth/login", json={"username": username, "password": password}
+        )
         reply.raise_for_status()
-        return httpx.Client(base_url=f"{self.base_url}/api/v1", timeout=30,
-                            headers={"Authorization": f"Bearer {reply.json()['access_token']}"})
+        return httpx.Client(
+            base_url=f"{self.base_url}/api/v1",
+            timeout=30,
+            headers={"Authorization": f"Bearer {reply.json()['access_token']}"},
+        )
 
     def service_process(self, name: str) -> psutil.Process:
         for child in psutil.Process(self.process.pid).children(recursive=True):
@@ -60,10 +65,9 @@ def wait_healthy(base_url: str, timeout: float) -> dict:
     raise TimeoutError(f"stack not healthy after {timeout}s: {last}")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("lifeboat-data")
-    output = data_dir.parent / f"{data_dir.name}-output.log"
+@contextmanager
+def running_stack(data_dir: Path, output: Path) -> Iterator[Stack]:
+    """`lifeboat up` on free ports with `data_dir`; on exit, SIGTERM and check nothing is left."""
     http_port = free_port()
     env = {
         **os.environ,
@@ -75,13 +79,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     }
     for inherited in ("LIFEBOAT_NATS_URL", "LIFEBOAT_DATABASE_URL"):
         env.pop(inherited, None)
-    with open(output, "wb") as out:
+    with open(output, "ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "lifeboat", "up"], env=env, stdout=out, stderr=subprocess.STDOUT
         )
     base_url = f"http://127.0.0.1:{http_port}"
+    children: list[psutil.Process] = []
     try:
         wait_healthy(base_url, 90)
+        children = psutil.Process(process.pid).children(recursive=True)
         yield Stack(process, data_dir, output, base_url, env)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -91,3 +97,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             for child in psutil.Process(process.pid).children(recursive=True):
                 child.kill()
             process.kill()
+            raise
+    left = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert not left, f"processes left running after SIGTERM: {left}"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data_dir = tmp_path_factory.mktemp("lifeboat-data")
+    with running_stack(data_dir, data_dir.parent / f"{data_dir.name}-output.log") as running:
+        yield running
