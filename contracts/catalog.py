@@ -103,5 +103,11 @@ class ServerPage(msgspec.Struct, frozen=True, kw_only=True):
     total: int
 
 
+class DeleteServer(Request, frozen=True, kw_only=True):
+    server_id: int
+    delete_databases: bool = False
+
+
 class Deleted(msgspec.Struct, frozen=True, kw_only=True):
     message: str
+    databases_deleted: int = 0

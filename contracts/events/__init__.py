@@ -1,6 +1,13 @@
 """Every domain event, and the tagged union a consumer decodes them with."""
 
-from contracts.events.catalog import ServerCreated, ServerDeleted, ServerUpdated
+from contracts.events.catalog import (
+    DatabaseCreated,
+    DatabaseDeleted,
+    DatabaseUpdated,
+    ServerCreated,
+    ServerDeleted,
+    ServerUpdated,
+)
 from contracts.events.identity import (
     AccessRequestApproved,
     AccessRequestCreated,
@@ -31,6 +38,9 @@ ALL_EVENTS: tuple[type, ...] = (
     ServerCreated,
     ServerUpdated,
     ServerDeleted,
+    DatabaseCreated,
+    DatabaseUpdated,
+    DatabaseDeleted,
     ServiceStarted,
     ServiceStopped,
 )
@@ -40,6 +50,9 @@ __all__ = [
     "AccessRequestApproved",
     "AccessRequestCreated",
     "AccessRequestRejected",
+    "DatabaseCreated",
+    "DatabaseDeleted",
+    "DatabaseUpdated",
     "LoginFailed",
     "PreferencesUpdated",
     "ServerCreated",

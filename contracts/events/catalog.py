@@ -30,3 +30,31 @@ class ServerDeleted(_Catalog, frozen=True, kw_only=True, tag="server.deleted"):
     name: str
     engine_type: str
     host: str
+
+
+class DatabaseCreated(_Catalog, frozen=True, kw_only=True, tag="database.created"):
+    database_id: int
+    name: str
+    database_type: str
+    engine_id: int | None
+    host: str | None
+    port: int | None
+    database_name: str
+    policy_id: int | None = None
+
+
+class DatabaseUpdated(_Catalog, frozen=True, kw_only=True, tag="database.updated"):
+    database_id: int
+    name: str
+    database_type: str
+    engine_id: int | None
+    changes: list[str]
+    credentials_changed: bool = False
+
+
+class DatabaseDeleted(_Catalog, frozen=True, kw_only=True, tag="database.deleted"):
+    database_id: int
+    name: str
+    database_type: str
+    engine_id: int | None
+    database_name: str

@@ -5,6 +5,7 @@ import asyncpg
 from contracts.catalog import (
     CreateServer,
     Deleted,
+    DeleteServer,
     ListServers,
     ServerPage,
     ServerRef,
@@ -15,6 +16,7 @@ from contracts.events import ServerCreated, ServerDeleted, ServerUpdated
 from libs.bus.outbox import emit
 from libs.errors import conflict, not_found
 from services.catalog import servers, store
+from services.catalog.database_handlers import delete_database
 
 PRODUCER = "catalog"
 
@@ -27,7 +29,7 @@ class ServerHandlers:
         values = servers.new_server_values(request)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("LOCK TABLE servers IN SHARE ROW EXCLUSIVE MODE")
-            if await store.name_taken(conn, values["name"]):
+            if await store.name_taken(conn, "servers", values["name"]):
                 raise conflict(f"a server named {values['name']!r} already exists", "name")
             server = servers.view(await store.insert_server(conn, values))
             await emit(
@@ -64,7 +66,9 @@ class ServerHandlers:
             if row is None:
                 raise not_found("server", request.server_id)
             changes = servers.changed_values(request, servers.view(row))
-            if "name" in changes and await store.name_taken(conn, changes["name"], request.server_id):
+            if "name" in changes and await store.name_taken(
+                conn, "servers", changes["name"], request.server_id
+            ):
                 raise conflict(f"a server named {changes['name']!r} already exists", "name")
             server = servers.view(
                 await store.update_server(conn, request.server_id, changes) if changes else row
@@ -84,11 +88,20 @@ class ServerHandlers:
             )
         return server
 
-    async def delete(self, request: ServerRef) -> Deleted:
+    async def delete(self, request: DeleteServer) -> Deleted:
         async with self.pool.acquire() as conn, conn.transaction():
             row = await store.get_server(conn, request.server_id, for_update=True)
             if row is None:
                 raise not_found("server", request.server_id)
+            databases = await store.databases_of_server(conn, request.server_id)
+            if databases and not request.delete_databases:
+                raise conflict(
+                    f"server {row['name']!r} has {len(databases)} database(s); delete them "
+                    "first or pass delete_databases=true",
+                    "delete_databases",
+                )
+            for database in databases:
+                await delete_database(conn, database, request)
             await store.delete_server(conn, request.server_id)
             await emit(
                 conn,
@@ -102,4 +115,4 @@ class ServerHandlers:
                     correlation_id=request.correlation_id,
                 ),
             )
-        return Deleted(message=f"Server '{row['name']}' deleted")
+        return Deleted(message=f"Server '{row['name']}' deleted", databases_deleted=len(databases))

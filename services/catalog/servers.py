@@ -85,7 +85,7 @@ def changed_values(request: UpdateServer, current: ServerView) -> dict[str, Any]
     return changes
 
 
-def view(row: dict[str, Any], database_count: int = 0) -> ServerView:
+def view(row: dict[str, Any]) -> ServerView:
     sealed = row.get("sealed_credentials") or {}
     return ServerView(
         id=row["id"],
@@ -101,7 +101,7 @@ def view(row: dict[str, Any], database_count: int = 0) -> ServerView:
         has_password="password" in sealed,
         has_ssh_key="ssh_key" in sealed,
         discovery_enabled=row["discovery_enabled"],
-        database_count=database_count,
+        database_count=row.get("database_count", 0),
         tags=row["tags"],
         health_status=row["health_status"],
         last_heartbeat=row["last_heartbeat"],

@@ -4,6 +4,7 @@ from services.gateway.routes import (
     access_requests,
     audit,
     auth,
+    databases,
     registration,
     servers,
     settings,
@@ -11,4 +12,4 @@ from services.gateway.routes import (
 )
 
 ROUTERS = [auth.router, servers.router, users.router, registration.router, access_requests.router,
-           settings.router, audit.router]
+           settings.router, audit.router, databases.router]

@@ -12,6 +12,7 @@ from contracts.catalog import (
     AuthMethod,
     CreateServer,
     Deleted,
+    DeleteServer,
     EngineType,
     HealthStatus,
     Host,
@@ -147,9 +148,14 @@ async def update_server(
 
 
 @delete("/{server_id:int}", operation_id="deleteServer", guards=[guards.admin], status_code=200)
-async def delete_server(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
+async def delete_server(
+    server_id: int, request: Request[Any, Any, Any], gateway: Gateway, delete_databases: bool = False
+) -> Deleted:
     return await gateway.ask(
-        "catalog", "delete_server", ServerRef(actor=actor(request), server_id=server_id), Deleted
+        "catalog",
+        "delete_server",
+        DeleteServer(actor=actor(request), server_id=server_id, delete_databases=delete_databases),
+        Deleted,
     )
 
 

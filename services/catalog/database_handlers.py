@@ -1,0 +1,125 @@
+"""The catalog's RPC operations on database configurations."""
+
+from typing import Any
+
+import asyncpg
+
+from contracts.catalog import Deleted
+from contracts.databases import (
+    CreateDatabase,
+    DatabasePage,
+    DatabaseRef,
+    DatabaseView,
+    ListDatabases,
+    UpdateDatabase,
+)
+from contracts.events import DatabaseCreated, DatabaseDeleted, DatabaseUpdated
+from contracts.rpc import Request
+from libs.bus.outbox import emit
+from libs.errors import conflict, invalid, not_found
+from services.catalog import databases, servers, store
+
+PRODUCER = "catalog"
+
+
+async def _server(conn: asyncpg.Connection, server_id: int | None) -> Any:
+    if server_id is None:
+        return None
+    row = await store.get_server(conn, server_id)
+    if row is None:
+        raise invalid("engine_id", f"server {server_id} does not exist")
+    return servers.view(row)
+
+
+async def delete_database(conn: asyncpg.Connection, row: dict[str, Any], request: Request) -> None:
+    await store.delete_database(conn, row["id"])
+    await emit(
+        conn,
+        DatabaseDeleted(
+            database_id=row["id"],
+            name=row["name"],
+            database_type=row["database_type"],
+            engine_id=row["server_id"],
+            database_name=row["database_name"],
+            producer=PRODUCER,
+            actor=request.actor,
+            correlation_id=request.correlation_id,
+        ),
+    )
+
+
+class DatabaseHandlers:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def create(self, request: CreateDatabase) -> DatabaseView:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
+            values = databases.new_database_values(request, await _server(conn, request.engine_id))
+            if await store.name_taken(conn, "databases", values["name"]):
+                raise conflict(f"a database named {values['name']!r} already exists", "name")
+            database = databases.view(await store.insert_database(conn, values))
+            await emit(
+                conn,
+                DatabaseCreated(
+                    database_id=database.id,
+                    name=database.name,
+                    database_type=database.database_type,
+                    engine_id=database.engine_id,
+                    host=database.host,
+                    port=database.port,
+                    database_name=database.database_name,
+                    policy_id=database.policy_id,
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
+        return database
+
+    async def list(self, request: ListDatabases) -> DatabasePage:
+        rows, total = await store.list_databases(self.pool, request)
+        return DatabasePage(items=[databases.view(r) for r in rows], total=total)
+
+    async def get(self, request: DatabaseRef) -> DatabaseView:
+        row = await store.get_database(self.pool, request.database_id)
+        if row is None:
+            raise not_found("database", request.database_id)
+        return databases.view(row)
+
+    async def update(self, request: UpdateDatabase) -> DatabaseView:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
+            row = await store.get_database(conn, request.database_id, for_update=True)
+            if row is None:
+                raise not_found("database", request.database_id)
+            changes = databases.changed_values(request)
+            merged = {**row, **changes}
+            databases.check(merged, await _server(conn, merged["server_id"]))
+            if "name" in changes and await store.name_taken(conn, "databases", changes["name"], row["id"]):
+                raise conflict(f"a database named {changes['name']!r} already exists", "name")
+            updated = await store.update_database(conn, row["id"], changes) if changes else row
+            database = databases.view(updated)
+            await emit(
+                conn,
+                DatabaseUpdated(
+                    database_id=database.id,
+                    name=database.name,
+                    database_type=database.database_type,
+                    engine_id=database.engine_id,
+                    changes=sorted(k for k in changes if k != "sealed_password"),
+                    credentials_changed="sealed_password" in changes,
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
+        return database
+
+    async def delete(self, request: DatabaseRef) -> Deleted:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await store.get_database(conn, request.database_id, for_update=True)
+            if row is None:
+                raise not_found("database", request.database_id)
+            await delete_database(conn, row, request)
+        return Deleted(message=f"Database '{row['name']}' deleted")

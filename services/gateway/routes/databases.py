@@ -1,0 +1,163 @@
+"""/databases: database configurations (001's DatabaseConfig), owned by the catalog. A password is
+sealed here, at the edge, like server credentials."""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Router, delete, get, post, put
+from litestar.params import Parameter, QueryParameter
+from msgspec import UNSET, UnsetType
+
+from contracts.catalog import Deleted, EngineType, Host, Label, Name, Port, Tags, Username
+from contracts.databases import (
+    Compression,
+    CreateDatabase,
+    DatabaseName,
+    DatabasePage,
+    DatabaseRef,
+    DatabaseView,
+    ListDatabases,
+    UpdateDatabase,
+)
+from libs.crypto import seal
+from services.gateway.auth import guards
+from services.gateway.state import Gateway, actor
+
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+# 001 sends `compression` as a boolean; we also take the codec by name. True means zstd.
+CompressionChoice = bool | Compression
+
+
+class DatabaseCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Name
+    database_type: EngineType
+    engine_id: int | None = None
+    use_engine_credentials: bool = False
+    host: Host | None = None
+    port: Port | None = None
+    database_name: DatabaseName
+    username: Username | None = None
+    password: Secret | None = None
+    policy_id: int | None = None
+    enabled: bool = True
+    compression: CompressionChoice = True
+    backup_destination: Label | None = None
+    tags: Tags = {}
+
+
+class DatabaseUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Name | UnsetType = UNSET
+    database_type: EngineType | UnsetType = UNSET
+    engine_id: int | None | UnsetType = UNSET
+    use_engine_credentials: bool | UnsetType = UNSET
+    host: Host | UnsetType = UNSET
+    port: Port | None | UnsetType = UNSET
+    database_name: DatabaseName | UnsetType = UNSET
+    username: Username | None | UnsetType = UNSET
+    password: Secret | UnsetType = UNSET
+    policy_id: int | None | UnsetType = UNSET
+    enabled: bool | UnsetType = UNSET
+    compression: CompressionChoice | UnsetType = UNSET
+    backup_destination: Label | None | UnsetType = UNSET
+    tags: Tags | UnsetType = UNSET
+
+
+class DatabaseList(msgspec.Struct, frozen=True):
+    databases: list[DatabaseView]
+    count: int
+    total: int
+    has_more: bool
+
+
+class DatabaseReply(msgspec.Struct, frozen=True):
+    database: DatabaseView
+
+
+class DatabaseChanged(msgspec.Struct, frozen=True):
+    message: str
+    database: DatabaseView
+
+
+def _fields(gateway: Gateway, data: msgspec.Struct) -> dict[str, Any]:
+    fields = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
+    if isinstance(fields.get("compression"), bool):
+        fields["compression"] = "zstd" if fields["compression"] else "none"
+    if fields.get("password"):
+        fields["password"] = seal(gateway.keyring, fields["password"].encode(), "database.password")
+    return fields
+
+
+@get("/", operation_id="listDatabases", guards=[guards.viewer])
+async def list_databases(
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
+    enabled_only: bool = False,
+    database_type: Annotated[EngineType | None, QueryParameter(name="type")] = None,
+    search: str | None = None,
+    host: str | None = None,
+    policy_id: int | None = None,
+    engine_id: int | None = None,
+    limit: Annotated[int, Parameter(ge=1, le=500)] = 25,
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> DatabaseList:
+    query = ListDatabases(
+        actor=actor(request),
+        enabled_only=enabled_only,
+        database_type=database_type,
+        search=search,
+        host=host,
+        policy_id=policy_id,
+        engine_id=engine_id,
+        limit=limit,
+        offset=offset,
+    )
+    page = await gateway.ask("catalog", "list_databases", query, DatabasePage)
+    return DatabaseList(
+        databases=page.items,
+        count=len(page.items),
+        total=page.total,
+        has_more=offset + len(page.items) < page.total,
+    )
+
+
+@post("/", operation_id="createDatabase", guards=[guards.operator])
+async def create_database(
+    data: DatabaseCreate, request: Request[Any, Any, Any], gateway: Gateway
+) -> DatabaseChanged:
+    create = CreateDatabase(actor=actor(request), **_fields(gateway, data))
+    database = await gateway.ask("catalog", "create_database", create, DatabaseView)
+    return DatabaseChanged(message="Database configuration created", database=database)
+
+
+@get("/{database_id:int}", operation_id="getDatabase", guards=[guards.viewer])
+async def get_database(database_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> DatabaseReply:
+    ref = DatabaseRef(actor=actor(request), database_id=database_id)
+    return DatabaseReply(database=await gateway.ask("catalog", "get_database", ref, DatabaseView))
+
+
+@put("/{database_id:int}", operation_id="updateDatabase", guards=[guards.operator])
+async def update_database(
+    database_id: int, data: DatabaseUpdate, request: Request[Any, Any, Any], gateway: Gateway
+) -> DatabaseChanged:
+    update = UpdateDatabase(actor=actor(request), database_id=database_id, **_fields(gateway, data))
+    database = await gateway.ask("catalog", "update_database", update, DatabaseView)
+    return DatabaseChanged(message="Database configuration updated", database=database)
+
+
+@delete("/{database_id:int}", operation_id="deleteDatabase", guards=[guards.operator], status_code=200)
+async def delete_database(database_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
+    ref = DatabaseRef(actor=actor(request), database_id=database_id)
+    return await gateway.ask("catalog", "delete_database", ref, Deleted)
+
+
+router = Router(
+    path="/databases",
+    tags=["databases"],
+    route_handlers=[
+        list_databases,
+        create_database,
+        get_database,
+        update_database,
+        delete_database,
+    ],
+)
