@@ -1,4 +1,4 @@
-"""`lifeboat up | run <service> | provision`."""
+"""`lifeboat up | run <service> | provision | master-key create | artifact verify|decrypt`."""
 
 import argparse
 import asyncio
@@ -38,12 +38,27 @@ def main(argv: list[str] | None = None) -> None:
     key_parser = commands.add_parser("master-key", help="create a master key file (for Kubernetes secrets)")
     key_parser.add_argument("action", choices=["create"])
     key_parser.add_argument("path")
+    artifact_parser = commands.add_parser("artifact", help="verify or decrypt a backup artifact offline")
+    artifact_actions = artifact_parser.add_subparsers(dest="action", required=True)
+    for action, help_text in [
+        ("verify", "check every chunk and the manifest"),
+        ("decrypt", "write the dump"),
+    ]:
+        action_parser = artifact_actions.add_parser(action, help=help_text)
+        action_parser.add_argument("file", type=Path)
+        action_parser.add_argument("--key-file", type=Path, help="default: the service's master key file")
+        if action == "decrypt":
+            action_parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             run(args.service)
         elif args.command == "provision":
             provision()
+        elif args.command == "artifact":
+            from lifeboat.artifact import artifact
+
+            artifact(args.action, args.file, args.key_file, getattr(args, "output", None))
         elif args.command == "master-key":
             from lifeboat.provision import ensure_master_key
 
