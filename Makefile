@@ -25,6 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy contracts libs
 
+# Benchmarks (not tests): for now the compress+encrypt stage alone, in MB/s.
+bench: $(STAMP)
+	$(BIN)/python bench/pipeline_throughput.py
+
 # Regenerate the checked-in JSON Schemas after changing an event in contracts/.
 schemas: $(STAMP)
 	$(BIN)/python -m contracts.export contracts/schemas
