@@ -3,11 +3,11 @@
 from typing import Any
 
 import msgspec
-from msgspec import UNSET
 
 from contracts.catalog import ServerView
 from contracts.databases import CreateDatabase, DatabaseView, UpdateDatabase
 from libs.errors import invalid
+from libs.structs import given
 from services.catalog.servers import DEFAULT_PORTS
 
 # Engines whose dump tools need a login; SQLite is a file and Redis may run without a password.
@@ -62,18 +62,14 @@ def new_database_values(request: CreateDatabase, server: ServerView | None) -> d
 
 
 def changed_values(request: UpdateDatabase) -> dict[str, Any]:
-    given = {
-        field: getattr(request, field)
-        for field in request.__struct_fields__
-        if field not in REQUEST_FIELDS and getattr(request, field) is not UNSET
-    }
-    if "engine_id" in given:
-        given["server_id"] = given.pop("engine_id")
-    if "password" in given:
-        given["sealed_password"] = msgspec.to_builtins(given.pop("password"))
-    if "name" in given:
-        given["name"] = given["name"].strip()
-    return given
+    changes = given(request, exclude=REQUEST_FIELDS)
+    if "engine_id" in changes:
+        changes["server_id"] = changes.pop("engine_id")
+    if "password" in changes:
+        changes["sealed_password"] = msgspec.to_builtins(changes.pop("password"))
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    return changes
 
 
 def view(row: dict[str, Any]) -> DatabaseView:

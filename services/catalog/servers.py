@@ -3,10 +3,10 @@
 from typing import Any
 
 import msgspec
-from msgspec import UNSET
 
 from contracts.catalog import CreateServer, SealedCredentials, ServerView, UpdateServer
 from libs.errors import invalid
+from libs.structs import given
 
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "redis": 6379}
 REQUEST_FIELDS = {"actor", "correlation_id", "server_id"}
@@ -58,15 +58,11 @@ def new_server_values(request: CreateServer) -> dict[str, Any]:
 
 def changed_values(request: UpdateServer, current: ServerView) -> dict[str, Any]:
     """The columns an update sets; credentials replace the stored ones as a whole."""
-    given = {
-        field: getattr(request, field)
-        for field in request.__struct_fields__
-        if field not in REQUEST_FIELDS and getattr(request, field) is not UNSET
-    }
-    changes: dict[str, Any] = {k: v for k, v in given.items() if k != "credentials"}
+    sent = given(request, exclude=REQUEST_FIELDS)
+    changes: dict[str, Any] = {k: v for k, v in sent.items() if k != "credentials"}
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-    credentials = given.get("credentials")
+    credentials = sent.get("credentials")
     method = changes.get("auth_method", current.auth_method)
     if credentials is not None:
         method = auth_method(changes.get("auth_method"), credentials)

@@ -11,5 +11,13 @@ from services.gateway.routes import (
     users,
 )
 
-ROUTERS = [auth.router, servers.router, users.router, registration.router, access_requests.router,
-           settings.router, audit.router, databases.router]
+ROUTERS = [
+    auth.router,
+    servers.router,
+    users.router,
+    registration.router,
+    access_requests.router,
+    settings.router,
+    audit.router,
+    databases.router,
+]

@@ -43,9 +43,7 @@ class Approved(msgspec.Struct, frozen=True):
     user: ApprovedUser
 
 
-async def _pending(
-    conn: asyncpg.Connection, request_id: int
-) -> tuple[access_requests.AccessRequest, str]:
+async def _pending(conn: asyncpg.Connection, request_id: int) -> tuple[access_requests.AccessRequest, str]:
     claimed = await access_requests.claim(conn, request_id)
     if claimed is None:
         raise not_found("access request", request_id)
@@ -62,15 +60,17 @@ async def list_requests(
     limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> RequestPage:
-    found, total = await access_requests.list_page(gateway.pool, status=status, limit=limit,
-                                                   offset=offset)
+    found, total = await access_requests.list_page(gateway.pool, status=status, limit=limit, offset=offset)
     return RequestPage(requests=[access_request_view(r) for r in found], total=total)
 
 
-@post("/{request_id:int}/approve", operation_id="approveAccessRequest", guards=[guards.admin],
-      status_code=200)
+@post(
+    "/{request_id:int}/approve", operation_id="approveAccessRequest", guards=[guards.admin], status_code=200
+)
 async def approve(
-    request_id: int, request: Request[Any, Any, Any], gateway: Gateway,
+    request_id: int,
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
     data: Approval | None = None,
 ) -> Approved:
     me: CurrentUser = request.scope["user"]
@@ -80,37 +80,58 @@ async def approve(
         await users.lock(conn)
         if field := await users.taken(conn, pending.username, pending.email):
             raise conflict(f"a user with this {field} already exists", field)
-        user = await users.insert(conn, username=pending.username, password_hash=password_hash,
-                                  role=role, email=pending.email, full_name=pending.full_name,
-                                  actor=actor(request))
+        user = await users.insert(
+            conn,
+            username=pending.username,
+            password_hash=password_hash,
+            role=role,
+            email=pending.email,
+            full_name=pending.full_name,
+            actor=actor(request),
+        )
         await access_requests.decide(conn, request_id, status="approved", decided_by=me.id)
-        await emit(conn, AccessRequestApproved(
-            access_request_id=request_id, username=user.username, role=role,  # type: ignore[arg-type]
-            user_id=user.id, producer="gateway", actor=actor(request),
-        ))
-    return Approved(message="Access request approved",
-                    user=ApprovedUser(id=user.id, username=user.username, email=user.email,
-                                      role=user.role))
+        await emit(
+            conn,
+            AccessRequestApproved(
+                access_request_id=request_id,
+                username=user.username,
+                role=role,  # type: ignore[arg-type]
+                user_id=user.id,
+                producer="gateway",
+                actor=actor(request),
+            ),
+        )
+    return Approved(
+        message="Access request approved",
+        user=ApprovedUser(id=user.id, username=user.username, email=user.email, role=user.role),
+    )
 
 
-@post("/{request_id:int}/reject", operation_id="rejectAccessRequest", guards=[guards.admin],
-      status_code=200)
+@post("/{request_id:int}/reject", operation_id="rejectAccessRequest", guards=[guards.admin], status_code=200)
 async def reject(
-    request_id: int, request: Request[Any, Any, Any], gateway: Gateway,
+    request_id: int,
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
     data: Rejection | None = None,
 ) -> Message:
     me: CurrentUser = request.scope["user"]
     async with gateway.pool.acquire() as conn, conn.transaction():
         pending, _ = await _pending(conn, request_id)
         reason = data.reason if data else None
-        await access_requests.decide(conn, request_id, status="rejected", decided_by=me.id,
-                                     reason=reason)
-        await emit(conn, AccessRequestRejected(
-            access_request_id=request_id, username=pending.username, reason=reason,
-            producer="gateway", actor=actor(request),
-        ))
+        await access_requests.decide(conn, request_id, status="rejected", decided_by=me.id, reason=reason)
+        await emit(
+            conn,
+            AccessRequestRejected(
+                access_request_id=request_id,
+                username=pending.username,
+                reason=reason,
+                producer="gateway",
+                actor=actor(request),
+            ),
+        )
     return Message(message="Access request rejected")
 
 
-router = Router(path="/access-requests", tags=["access requests"],
-                route_handlers=[list_requests, approve, reject])
+router = Router(
+    path="/access-requests", tags=["access requests"], route_handlers=[list_requests, approve, reject]
+)

@@ -40,16 +40,31 @@ StartDate = Annotated[str | None, Parameter(description=DATE_HINT)]
 EndDate = Annotated[str | None, Parameter(description=DATE_HINT + "; a date includes that day")]
 EXPORT_PAGE = 500
 VERIFY_TIMEOUT_SECONDS = 300.0
-CSV_COLUMNS = ("id", "created_at", "occurred_at", "user_id", "username", "ip_address", "action",
-               "resource_type", "resource_id", "resource_name", "status", "error_message",
-               "details", "event_id", "event_type")
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "occurred_at",
+    "user_id",
+    "username",
+    "ip_address",
+    "action",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "status",
+    "error_message",
+    "details",
+    "event_id",
+    "event_type",
+)
 # Spreadsheets run cells that start with these as formulas; a failed login's username is anyone's.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _refuse(name: str, message: str) -> ValidationException:
-    return ValidationException(detail=f"invalid {name}",
-                               extra=[{"key": name, "source": "query", "message": message}])
+    return ValidationException(
+        detail=f"invalid {name}", extra=[{"key": name, "source": "query", "message": message}]
+    )
 
 
 def _moment(name: str, text: str, *, end: bool) -> datetime:
@@ -96,9 +111,18 @@ def provide_filters(
 ) -> dict[str, Any]:
     """The filters /logs and /export share, as fields of their requests to the audit."""
     start, end = _date_range(start_date, end_date)
-    return {"actor": actor(request), "user_id": user_id, "action": action,
-            "resource_type": resource_type, "resource_id": resource_id, "status": status,
-            "search": search, "resource_name": resource_name, "start": start, "end": end}
+    return {
+        "actor": actor(request),
+        "user_id": user_id,
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "status": status,
+        "search": search,
+        "resource_name": resource_name,
+        "start": start,
+        "end": end,
+    }
 
 
 @get("/logs", operation_id="listAuditLogs", guards=[guards.admin])
@@ -121,8 +145,11 @@ async def export_logs(
     # The first page is fetched before the response starts, so a refusal is still a proper error.
     first = await gateway.ask("audit", "export", ExportLogs(**filters, limit=EXPORT_PAGE), LogBatch)
     name = f"audit-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
-    return Stream(_csv(gateway, filters, first), media_type="text/csv; charset=utf-8",
-                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Stream(
+        _csv(gateway, filters, first),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 async def _csv(gateway: Gateway, filters: dict[str, Any], page: LogBatch) -> AsyncIterator[str]:
@@ -131,8 +158,9 @@ async def _csv(gateway: Gateway, filters: dict[str, Any], page: LogBatch) -> Asy
         yield "".join(_line(_cells(entry)) for entry in page.items)
         if len(page.items) < EXPORT_PAGE:
             return
-        page = await gateway.ask("audit", "export", ExportLogs(
-            **filters, before_id=page.items[-1].id, limit=EXPORT_PAGE), LogBatch)
+        page = await gateway.ask(
+            "audit", "export", ExportLogs(**filters, before_id=page.items[-1].id, limit=EXPORT_PAGE), LogBatch
+        )
 
 
 def _cells(entry: AuditEntry) -> list[Any]:
@@ -160,8 +188,9 @@ async def actions(request: Request[Any, Any, Any], gateway: Gateway) -> ActionLi
 
 @get("/resource-types", operation_id="listAuditResourceTypes", guards=[guards.admin])
 async def resource_types(request: Request[Any, Any, Any], gateway: Gateway) -> ResourceTypeList:
-    return await gateway.ask("audit", "resource_types", ListResourceTypes(actor=actor(request)),
-                             ResourceTypeList)
+    return await gateway.ask(
+        "audit", "resource_types", ListResourceTypes(actor=actor(request)), ResourceTypeList
+    )
 
 
 @get("/stats", operation_id="auditStats", guards=[guards.admin])
@@ -179,10 +208,19 @@ async def stats(
 @get("/verify", operation_id="verifyAuditChain", guards=[guards.admin])
 async def verify(request: Request[Any, Any, Any], gateway: Gateway) -> ChainReport:
     # Reads the whole log: allowed far longer than an ordinary request.
-    return await rpc.call(gateway.broker, "audit", "verify", VerifyChain(actor=actor(request)),
-                          ChainReport, timeout=VERIFY_TIMEOUT_SECONDS)
+    return await rpc.call(
+        gateway.broker,
+        "audit",
+        "verify",
+        VerifyChain(actor=actor(request)),
+        ChainReport,
+        timeout=VERIFY_TIMEOUT_SECONDS,
+    )
 
 
-router = Router(path="/audit", tags=["audit"],
-                dependencies={"filters": Provide(provide_filters, sync_to_thread=False)},
-                route_handlers=[list_logs, export_logs, actions, resource_types, stats, verify])
+router = Router(
+    path="/audit",
+    tags=["audit"],
+    dependencies={"filters": Provide(provide_filters, sync_to_thread=False)},
+    route_handlers=[list_logs, export_logs, actions, resource_types, stats, verify],
+)

@@ -43,8 +43,11 @@ class TokenPair(msgspec.Struct, frozen=True):
 
 
 def _pair(gateway: Gateway, user_id: int, role: str, refresh: str) -> TokenPair:
-    return TokenPair(access_token=gateway.tokens.issue(user_id, role), refresh_token=refresh,
-                     expires_in=gateway.settings.access_token_minutes * 60)
+    return TokenPair(
+        access_token=gateway.tokens.issue(user_id, role),
+        refresh_token=refresh,
+        expires_in=gateway.settings.access_token_minutes * 60,
+    )
 
 
 @post("/login", operation_id="login", status_code=200)
@@ -54,16 +57,30 @@ async def login(data: LoginRequest, request: Request[Any, Any, Any], gateway: Ga
     async with gateway.pool.acquire() as conn, conn.transaction():
         failures = await sessions.recent_failures(conn, data.username, ip, window)
         if failures >= gateway.settings.login_max_failures:
-            await emit(conn, LoginFailed(username=data.username, reason="rate_limited",
-                                         producer="gateway", actor=actor(request)))
-            raise HTTPException(status_code=429, detail="too many failed logins; try again later",
-                                headers={"Retry-After": str(gateway.settings.login_window_seconds)})
+            await emit(
+                conn,
+                LoginFailed(
+                    username=data.username, reason="rate_limited", producer="gateway", actor=actor(request)
+                ),
+            )
+            raise HTTPException(
+                status_code=429,
+                detail="too many failed logins; try again later",
+                headers={"Retry-After": str(gateway.settings.login_window_seconds)},
+            )
         user, password_hash = await users.password_hash_of(conn, data.username)
         if user is None or not verify_password(password_hash, data.password) or user.status != "active":
             reason = "inactive" if user is not None and user.status != "active" else "bad_credentials"
             await sessions.record_attempt(conn, data.username, ip, succeeded=False)
-            await emit(conn, LoginFailed(username=data.username, reason=reason,  # type: ignore[arg-type]
-                                         producer="gateway", actor=actor(request)))
+            await emit(
+                conn,
+                LoginFailed(
+                    username=data.username,
+                    reason=reason,  # type: ignore[arg-type]
+                    producer="gateway",
+                    actor=actor(request),
+                ),
+            )
             failed = True
         else:
             failed = False
@@ -71,8 +88,9 @@ async def login(data: LoginRequest, request: Request[Any, Any, Any], gateway: Ga
             await users.record_login(conn, user.id)
             refresh = await sessions.start_family(conn, user.id, _refresh_ttl(gateway))
             who = msgspec.structs.replace(actor(request), user_id=user.id, username=user.username)
-            await emit(conn, UserLoggedIn(user_id=user.id, username=user.username,
-                                          producer="gateway", actor=who))
+            await emit(
+                conn, UserLoggedIn(user_id=user.id, username=user.username, producer="gateway", actor=who)
+            )
     if failed or user is None:
         raise NotAuthorizedException("invalid username or password")
     return _pair(gateway, user.id, user.role, refresh)
@@ -95,8 +113,9 @@ async def logout(data: RefreshRequest, request: Request[Any, Any, Any], gateway:
         family = await sessions.family_of(conn, data.refresh_token)
         if family is not None and family.user_id == me.id:
             await sessions.revoke_family(conn, family.family_id)
-        await emit(conn, UserLoggedOut(user_id=me.id, username=me.username,
-                                       producer="gateway", actor=actor(request)))
+        await emit(
+            conn, UserLoggedOut(user_id=me.id, username=me.username, producer="gateway", actor=actor(request))
+        )
     return {"message": "Logged out"}
 
 
@@ -106,8 +125,12 @@ async def record_event(data: ClientEvent, request: Request[Any, Any, Any], gatew
     me: CurrentUser = request.scope["user"]
     event_type = UserLoggedIn if data.event == "login" else UserLoggedOut
     async with gateway.pool.acquire() as conn, conn.transaction():
-        await emit(conn, event_type(user_id=me.id, username=me.username, source="client",
-                                    producer="gateway", actor=actor(request)))
+        await emit(
+            conn,
+            event_type(
+                user_id=me.id, username=me.username, source="client", producer="gateway", actor=actor(request)
+            ),
+        )
     return Success(success=True)
 
 

@@ -20,6 +20,7 @@ from contracts.databases import (
     UpdateDatabase,
 )
 from libs.crypto import seal
+from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.state import Gateway, actor
 
@@ -79,7 +80,7 @@ class DatabaseChanged(msgspec.Struct, frozen=True):
 
 
 def _fields(gateway: Gateway, data: msgspec.Struct) -> dict[str, Any]:
-    fields = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
+    fields = given(data)
     if isinstance(fields.get("compression"), bool):
         fields["compression"] = "zstd" if fields["compression"] else "none"
     if fields.get("password"):

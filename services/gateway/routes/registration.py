@@ -31,9 +31,7 @@ class Submitted(msgspec.Struct, frozen=True):
 
 
 @post("/register", operation_id="register", security=[])
-async def register(
-    data: Registration, request: Request[Any, Any, Any], gateway: Gateway
-) -> Submitted:
+async def register(data: Registration, request: Request[Any, Any, Any], gateway: Gateway) -> Submitted:
     if not (await settings.get(gateway.pool)).access_requests_enabled:
         raise Refused(403, "ACCESS_REQUESTS_DISABLED", "access requests are disabled")
     password_hash = hash_password(data.password)
@@ -41,15 +39,26 @@ async def register(
         if await users.taken(conn, data.username, None):
             raise conflict("this username is already taken", "username")
         created = await access_requests.insert(
-            conn, username=data.username, email=data.email, full_name=data.full_name,
-            password_hash=password_hash, requested_role=data.requested_role, message=data.message,
+            conn,
+            username=data.username,
+            email=data.email,
+            full_name=data.full_name,
+            password_hash=password_hash,
+            requested_role=data.requested_role,
+            message=data.message,
         )
         if created is None:
             raise conflict("an access request for this username is already pending", "username")
-        await emit(conn, AccessRequestCreated(
-            access_request_id=created.id, username=created.username,
-            requested_role=data.requested_role, producer="gateway", actor=actor(request),
-        ))
+        await emit(
+            conn,
+            AccessRequestCreated(
+                access_request_id=created.id,
+                username=created.username,
+                requested_role=data.requested_role,
+                producer="gateway",
+                actor=actor(request),
+            ),
+        )
     return Submitted(message="Access request submitted", request=access_request_view(created))
 
 

@@ -31,6 +31,7 @@ from contracts.catalog import (
     Username,
 )
 from libs.crypto import seal
+from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.state import Gateway, actor
 
@@ -82,10 +83,6 @@ def _sealed(gateway: Gateway, credentials: Credentials) -> SealedCredentials:
     )
 
 
-def _fields(data: msgspec.Struct) -> dict[str, Any]:
-    return {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
-
-
 @get("/", operation_id="listServers", guards=[guards.viewer])
 async def list_servers(
     request: Request[Any, Any, Any],
@@ -118,7 +115,7 @@ async def list_servers(
 
 @post("/", operation_id="createServer", guards=[guards.operator])
 async def create_server(data: ServerCreate, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
-    fields = _fields(data)
+    fields = given(data)
     fields["credentials"] = _sealed(gateway, data.credentials) if data.credentials else None
     return await gateway.ask(
         "catalog", "create_server", CreateServer(actor=actor(request), **fields), ServerView
@@ -136,7 +133,7 @@ async def get_server(server_id: int, request: Request[Any, Any, Any], gateway: G
 async def update_server(
     server_id: int, data: ServerUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> ServerView:
-    fields = _fields(data)
+    fields = given(data)
     if isinstance(data.credentials, Credentials):
         fields["credentials"] = _sealed(gateway, data.credentials)
     return await gateway.ask(

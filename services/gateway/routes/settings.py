@@ -8,9 +8,9 @@ from msgspec import UNSET, UnsetType
 
 from contracts.events import SettingsUpdated
 from libs.bus.outbox import emit
+from libs.structs import given
 from services.gateway import accounts
 from services.gateway.auth import guards
-from services.gateway.routes.fields import given
 from services.gateway.state import Gateway, actor
 from services.gateway.store import settings
 from services.gateway.store.settings import AppSettings
@@ -43,8 +43,7 @@ async def update_settings(
         current = await settings.get(conn, for_update=True)
         if changes := accounts.changed(current, given(data)):
             current = await settings.update(conn, changes)
-            await emit(conn, SettingsUpdated(changes=changes, producer="gateway",
-                                             actor=actor(request)))
+            await emit(conn, SettingsUpdated(changes=changes, producer="gateway", actor=actor(request)))
     return SettingsChanged(message="Settings updated", settings=current)
 
 

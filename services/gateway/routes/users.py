@@ -12,6 +12,7 @@ from contracts.events import PreferencesUpdated, UserDeleted, UserUpdated
 from contracts.events.identity import Role
 from libs.bus.outbox import emit
 from libs.errors import conflict, not_found
+from libs.structs import given
 from services.gateway import accounts
 from services.gateway.auth import guards
 from services.gateway.auth.passwords import hash_password
@@ -21,7 +22,6 @@ from services.gateway.routes.fields import (
     Password,
     Username,
     UserStatus,
-    given,
 )
 from services.gateway.state import CurrentUser, Gateway, actor
 from services.gateway.store import sessions, users
@@ -96,23 +96,28 @@ async def list_users(
     limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> UserPage:
-    found, total = await users.list_page(gateway.pool, role=role, status=status, search=search,
-                                         limit=limit, offset=offset)
+    found, total = await users.list_page(
+        gateway.pool, role=role, status=status, search=search, limit=limit, offset=offset
+    )
     return UserPage(users=[user_view(u) for u in found], total=total)
 
 
 @post("/", operation_id="createUser", guards=[guards.admin])
-async def create_user(
-    data: UserCreate, request: Request[Any, Any, Any], gateway: Gateway
-) -> UserChanged:
+async def create_user(data: UserCreate, request: Request[Any, Any, Any], gateway: Gateway) -> UserChanged:
     password_hash = hash_password(data.password)
     async with gateway.pool.acquire() as conn, conn.transaction():
         await users.lock(conn)
         if field := await users.taken(conn, data.username, data.email):
             raise conflict(f"a user with this {field} already exists", field)
-        user = await users.insert(conn, username=data.username, password_hash=password_hash,
-                                  role=data.role, email=data.email, full_name=data.full_name,
-                                  actor=actor(request))
+        user = await users.insert(
+            conn,
+            username=data.username,
+            password_hash=password_hash,
+            role=data.role,
+            email=data.email,
+            full_name=data.full_name,
+            actor=actor(request),
+        )
     return UserChanged(message="User created", user=user_view(user))
 
 
@@ -141,9 +146,16 @@ async def update_user(
             raise conflict("a user with this email already exists", "email")
         if changes:
             user = await users.update(conn, user_id, changes)
-            await emit(conn, UserUpdated(user_id=user.id, username=user.username,
-                                         changes=accounts.changed_fields(changes),
-                                         producer="gateway", actor=actor(request)))
+            await emit(
+                conn,
+                UserUpdated(
+                    user_id=user.id,
+                    username=user.username,
+                    changes=accounts.changed_fields(changes),
+                    producer="gateway",
+                    actor=actor(request),
+                ),
+            )
         if "password_hash" in changes or changes.get("status") == "disabled":
             await sessions.revoke_user(conn, user_id)
     return UserChanged(message="User updated", user=user_view(user))
@@ -158,9 +170,16 @@ async def delete_user(user_id: int, request: Request[Any, Any, Any], gateway: Ga
         if refusal := accounts.deletion_refusal(me.id, user, await users.active_admins(conn)):
             raise conflict(refusal)
         await users.delete(conn, user_id)
-        await emit(conn, UserDeleted(user_id=user.id, username=user.username,
-                                     role=user.role,  # type: ignore[arg-type]
-                                     producer="gateway", actor=actor(request)))
+        await emit(
+            conn,
+            UserDeleted(
+                user_id=user.id,
+                username=user.username,
+                role=user.role,  # type: ignore[arg-type]
+                producer="gateway",
+                actor=actor(request),
+            ),
+        )
     return Message(message=f"User '{user.username}' deleted")
 
 
@@ -179,13 +198,31 @@ async def update_preferences(
         user = await _existing(conn, request.scope["user"].id)
         if changes := accounts.changed(user, given(data)):
             user = await users.update(conn, user.id, changes)
-            await emit(conn, PreferencesUpdated(user_id=user.id, username=user.username,
-                                                changes=changes, producer="gateway",
-                                                actor=actor(request)))
-    return PreferencesChanged(message="Preferences updated",
-                              user=Preferences(dark_mode=user.dark_mode, page_size=user.page_size))
+            await emit(
+                conn,
+                PreferencesUpdated(
+                    user_id=user.id,
+                    username=user.username,
+                    changes=changes,
+                    producer="gateway",
+                    actor=actor(request),
+                ),
+            )
+    return PreferencesChanged(
+        message="Preferences updated", user=Preferences(dark_mode=user.dark_mode, page_size=user.page_size)
+    )
 
 
-router = Router(path="/users", tags=["users"], route_handlers=[
-    list_users, create_user, get_user, update_user, delete_user, my_profile, update_preferences,
-])
+router = Router(
+    path="/users",
+    tags=["users"],
+    route_handlers=[
+        list_users,
+        create_user,
+        get_user,
+        update_user,
+        delete_user,
+        my_profile,
+        update_preferences,
+    ],
+)
