@@ -22,6 +22,11 @@ def rpc(service: str, operation: str) -> str:
     return f"lb.rpc.{service}.{operation}"
 
 
+def stream_for(subject: str) -> str:
+    """The JetStream stream that captures `subject` (jobs and events share the outbox)."""
+    return JOBS_STREAM if subject.startswith("lb.job.") else EVENTS_STREAM
+
+
 def ping(service: str) -> str:
     return rpc(service, "ping")
 

@@ -1,5 +1,18 @@
 """Every domain event, and the tagged union a consumer decodes them with."""
 
+from contracts.events.backups import (
+    BackupRequested,
+    BackupStarted,
+    BackupCompleted,
+    BackupFailed,
+    BackupCancelled,
+    BackupDeleted,
+    BackupVerified,
+    RestoreRequested,
+    RestoreStarted,
+    RestoreCompleted,
+    RestoreFailed,
+)
 from contracts.events.catalog import (
     DatabaseCreated,
     DatabaseDeleted,
@@ -43,10 +56,32 @@ ALL_EVENTS: tuple[type, ...] = (
     DatabaseDeleted,
     ServiceStarted,
     ServiceStopped,
+    BackupRequested,
+    BackupStarted,
+    BackupCompleted,
+    BackupFailed,
+    BackupCancelled,
+    BackupDeleted,
+    BackupVerified,
+    RestoreRequested,
+    RestoreStarted,
+    RestoreCompleted,
+    RestoreFailed,
 )
 
 __all__ = [
     "ALL_EVENTS",
+    "BackupRequested",
+    "BackupStarted",
+    "BackupCompleted",
+    "BackupFailed",
+    "BackupCancelled",
+    "BackupDeleted",
+    "BackupVerified",
+    "RestoreRequested",
+    "RestoreStarted",
+    "RestoreCompleted",
+    "RestoreFailed",
     "AccessRequestApproved",
     "AccessRequestCreated",
     "AccessRequestRejected",

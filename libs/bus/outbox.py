@@ -105,7 +105,7 @@ class OutboxRelay:
             bytes(row["payload"]),
             row["subject"],
             headers={**row["headers"], "Nats-Msg-Id": str(row["id"]), "content-type": "application/json"},
-            stream=subjects.EVENTS_STREAM,
+            stream=subjects.stream_for(row["subject"]),
             timeout=5.0,
         )
 

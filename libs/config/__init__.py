@@ -26,6 +26,8 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     environment: str = "development"
     rpc_timeout_seconds: float = 5.0
+    storage_url: str = ""
+    storage_destinations: str = ""
 
     @property
     def data_path(self) -> Path:

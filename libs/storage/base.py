@@ -56,6 +56,15 @@ class Storage(Protocol):
 
     async def download_url(self, key: str, expires_seconds: int) -> str: ...
 
+    async def discard_incomplete(self, key: str) -> int:
+        """Remove what an interrupted upload of `key` left behind (a killed process's temp file
+        or open multipart upload); returns how many were removed. Committed objects stay."""
+        ...
+
+    def describe(self, key: str) -> str:
+        """Where `key` lives, for people: `file:///…/key` or `s3://bucket/prefix/key`."""
+        ...
+
 
 def validate_key(key: str) -> str:
     """Return `key` unchanged, or raise StorageError if it is not a safe relative key."""

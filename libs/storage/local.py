@@ -2,6 +2,7 @@
 
 import asyncio
 import errno
+import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -54,11 +55,16 @@ def _walk(root: Path, prefix: str) -> list[StoredObject]:
     return sorted(found, key=lambda item: item.key)
 
 
+def _temp_prefix(final: Path) -> str:
+    """Temp files of one key share a prefix, so a later attempt can find a killed one's."""
+    return hashlib.sha256(str(final).encode()).hexdigest()[:16] + "."
+
+
 class LocalUpload:
     def __init__(self, root: Path, final: Path) -> None:
         self._root = root
         self._final = final
-        self._temp = root / TMP_DIR / uuid.uuid4().hex
+        self._temp = root / TMP_DIR / f"{_temp_prefix(final)}{uuid.uuid4().hex}"
         self._fd: int | None = os.open(self._temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
     async def write(self, data: bytes) -> None:
@@ -167,6 +173,21 @@ class LocalStorage:
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self._path(key).is_file)
+
+    async def discard_incomplete(self, key: str) -> int:
+        prefix = _temp_prefix(self._path(key))
+
+        def discard() -> int:
+            temp_dir = self.root / TMP_DIR
+            stale = list(temp_dir.glob(prefix + "*")) if temp_dir.is_dir() else []
+            for path in stale:
+                path.unlink(missing_ok=True)
+            return len(stale)
+
+        return await asyncio.to_thread(discard)
+
+    def describe(self, key: str) -> str:
+        return self._path(key).as_uri()
 
     async def download_url(self, key: str, expires_seconds: int) -> str:
         self._path(key)

@@ -266,6 +266,18 @@ class S3Storage:
                 await client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)
             )
 
+    async def discard_incomplete(self, key: str) -> int:
+        name = self._name(key)
+        async with self._client("abort stale uploads", name) as client:
+            reply = await client.list_multipart_uploads(Bucket=self.bucket, Prefix=name)
+            stale = [u for u in reply.get("Uploads", []) if u["Key"] == name]
+            for upload in stale:
+                await client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload["UploadId"])
+        return len(stale)
+
+    def describe(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._name(key)}"
+
     async def list(self, prefix: str = "") -> list[StoredObject]:
         objects: list[StoredObject] = []
         async with self._client("list", self._prefix + prefix) as client:

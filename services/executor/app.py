@@ -1,23 +1,33 @@
-"""Composition root of the executor. Skeleton for now: it binds the JOBS work-queue consumer and
-answers health pings; engines and the backup pipeline arrive with the backup issue."""
+"""Composition root of the executor: the pool of workers that runs backups, restores and
+verifications from the JOBS stream, and answers connection tests and discovery over RPC."""
 
-from contracts import subjects
-from libs.bus.consumer import consume
-from libs.bus.streams import JOBS
-from libs.config import ServiceSettings as Settings
+from contracts.connections import ProbeEndpoint
+from libs.bus import rpc
+from libs.crypto import load_keyring
 from libs.runtime import Runtime
-from services.executor import handlers
+from libs.storage.destinations import Destinations
+from services.executor.context import JobContext
+from services.executor.probes import Probes
+from services.executor.settings import ExecutorSettings
+from services.executor.worker import Worker
 
-MIGRATIONS = None
+MIGRATIONS = "services.executor.migrations"
+Settings = ExecutorSettings
 __all__ = ["MIGRATIONS", "Settings", "wire"]
 
 
 async def wire(runtime: Runtime) -> None:
-    consume(
-        runtime.broker,
-        stream=JOBS,
-        subject=subjects.ALL_JOBS,
-        durable="executor",
-        handle=handlers.on_job,
-        max_deliver=5,
+    settings = runtime.settings
+    assert isinstance(settings, ExecutorSettings)
+    ctx = JobContext(
+        settings=settings,
+        broker=runtime.broker,
+        keyring=load_keyring(settings.master_key_path),
+        destinations=Destinations(settings),
+        instance=runtime.instance,
     )
+    probes = Probes(ctx)
+    rpc.serve(runtime.broker, "executor", "test_connection", ProbeEndpoint, probes.test_connection)
+    rpc.serve(runtime.broker, "executor", "discover", ProbeEndpoint, probes.discover)
+    worker = Worker(runtime.pool, ctx, runtime.stop)
+    runtime.background.append(worker.run)

@@ -3,6 +3,7 @@ and the checks restore and verify need. Plaintext credentials live only in `Targ
 executor's memory; they reach tools through 0600 files in the job's private `workdir`.
 """
 
+import socket
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,3 +120,24 @@ class Engine(Protocol):
         """Apply `rules` (by column name, any table) to a restored database; returns rows
         changed per "table.column". EngineError("unsupported") for engines without columns."""
         ...
+
+
+def unreachable(host: str | None, port: int | None, exc: BaseException) -> EngineError:
+    """EngineError("unreachable") with a short reason found in the exception chain, so every engine
+    words a refused port, a timeout or an unknown host the same way."""
+    return EngineError("unreachable", f"cannot reach {host}:{port}: {_network_reason(exc)}")
+
+
+def _network_reason(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, TimeoutError):
+            return "timed out"
+        if isinstance(seen, socket.gaierror):
+            return "unknown host"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror.lower()
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,139 @@
+"""Connection tests, discovery and import: the catalog resolves stored logins, the executor
+(the only service that reaches users' databases) does the talking."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+from faststream.nats import NatsBroker
+
+from contracts.connections import (
+    ConnectionResult,
+    DiscoverServer,
+    Discovery,
+    Endpoint,
+    ImportDatabases,
+    ImportResult,
+    ProbeEndpoint,
+    TestConnection,
+    TestServerConnection,
+)
+from contracts.databases import CreateDatabase
+
+from libs.bus import rpc
+from libs.errors import Refused, invalid, not_found
+from services.catalog import backups, store
+from services.catalog.database_handlers import DatabaseHandlers
+
+PROBE_TIMEOUT = 30.0
+
+
+class ConnectionHandlers:
+    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, databases: DatabaseHandlers) -> None:
+        self.pool = pool
+        self.broker = broker
+        self.databases = databases
+
+    async def _server(self, server_id: int) -> dict[str, Any]:
+        row = await store.get_server(self.pool, server_id)
+        if row is None:
+            raise not_found("server", server_id)
+        return row
+
+    async def _probe(self, operation: str, endpoint: Endpoint, reply: type[Any]) -> Any:
+        try:
+            return await rpc.call(
+                self.broker, "executor", operation, ProbeEndpoint(endpoint=endpoint), reply, timeout=PROBE_TIMEOUT
+            )
+        except rpc.ServiceUnavailable:
+            raise Refused(503, "SERVICE_UNAVAILABLE", "no executor answered; is the executor running?") from None
+
+    async def test_connection(self, request: TestConnection) -> ConnectionResult:
+        server = None
+        if request.engine_id is not None:
+            server = await store.get_server(self.pool, request.engine_id)
+            if server is None:
+                raise invalid("engine_id", f"server {request.engine_id} does not exist")
+        if request.use_engine_credentials:
+            if server is None:
+                raise invalid("engine_id", "required when use_engine_credentials is true")
+            endpoint = backups.endpoint_for(None, server, request.database_name or "")
+            endpoint = msgspec.structs.replace(
+                endpoint, host=request.host or endpoint.host, port=request.port or endpoint.port
+            )
+        else:
+            if request.host is None and request.database_type != "sqlite":
+                raise invalid("host", "required unless use_engine_credentials is true")
+            endpoint = Endpoint(
+                engine=request.database_type,
+                host=request.host,
+                port=request.port,
+                database=request.database_name or "",
+                username=request.username,
+                password=request.password,
+            )
+        result: ConnectionResult = await self._probe("test_connection", endpoint, ConnectionResult)
+        return result
+
+    async def test_server(self, request: TestServerConnection) -> ConnectionResult:
+        server = await self._server(request.server_id)
+        result: ConnectionResult = await self._probe(
+            "test_connection", backups.endpoint_for(None, server, ""), ConnectionResult
+        )
+        await self.pool.execute(
+            "UPDATE servers SET health_status = $2, last_heartbeat = $3 WHERE id = $1",
+            server["id"],
+            "healthy" if result.success else "unhealthy",
+            datetime.now(UTC),
+        )
+        return result
+
+    async def discover(self, request: DiscoverServer) -> Discovery:
+        server = await self._server(request.server_id)
+        if not server["discovery_enabled"]:
+            raise Refused(409, "DISCOVERY_DISABLED", f"discovery is disabled for server {server['name']!r}")
+        discovery: Discovery = await self._probe("discover", backups.endpoint_for(None, server, ""), Discovery)
+        return discovery
+
+    async def import_databases(self, request: ImportDatabases) -> ImportResult:
+        server = await self._server(request.server_id)
+        found = [d.name for d in (await self.discover(DiscoverServer(server_id=server["id"]))).databases]
+        rows = await self.pool.fetch("SELECT database_name FROM databases WHERE server_id = $1", server["id"])
+        existing = sorted({r["database_name"] for r in rows} & set(found))
+        wanted = [n for n in found if n not in existing] if request.import_all else list(request.databases)
+        unknown = [n for n in wanted if n not in found]
+        if unknown:
+            raise invalid("databases", f"not on server {server['name']!r}: {', '.join(unknown)}")
+        imported, skipped = [], [n for n in found if n not in wanted and n not in existing]
+        for name in wanted:
+            if name in existing:
+                skipped.append(name)
+                continue
+            display = name if not await store.name_taken(self.pool, "databases", name) else f"{server['name']}/{name}"
+            imported.append(
+                await self.databases.create(
+                    CreateDatabase(
+                        name=display,
+                        database_type=server["engine_type"],
+                        engine_id=server["id"],
+                        use_engine_credentials=True,
+                        database_name=name,
+                        policy_id=request.policy_id,
+                        actor=request.actor,
+                        correlation_id=request.correlation_id,
+                    )
+                )
+            )
+        return ImportResult(
+            engine_id=server["id"],
+            message=f"Imported {len(imported)} database(s)",
+            imported=imported,
+            skipped=skipped,
+            databases=found,
+            existing=existing,
+            available=[n for n in found if n not in existing],
+        )
+
+
+

@@ -1,0 +1,106 @@
+"""What every job runner needs: keyring, destinations, the catalog, progress, a private workdir,
+and one place that turns failures into a cause, a message and whether a retry may help."""
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+from faststream.nats import NatsBroker
+
+from contracts.connections import Endpoint
+from libs.bus import rpc
+from libs.crypto import Keyring, SealError, open_sealed
+from libs.crypto.artifact import ArtifactError
+from libs.errors import Refused
+from libs.storage import StorageError
+from libs.storage.destinations import DestinationError, Destinations
+from services.executor.engines.base import EngineError, Target
+from services.executor.settings import ExecutorSettings
+
+T = TypeVar("T")
+TRANSIENT_CAUSES = {"unreachable", "tool_failed", "storage", "catalog_unavailable"}
+
+
+class JobFailure(Exception):
+    """The job did not succeed; `cause` is a short name people filter by, `message` says why."""
+
+    def __init__(self, cause: str, message: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.message = message
+
+    @property
+    def transient(self) -> bool:
+        return self.cause in TRANSIENT_CAUSES
+
+
+class Abandon(Exception):
+    """The catalog says this job must not run (cancelled, deleted, superseded)."""
+
+
+def failure_of(exc: BaseException) -> JobFailure:
+    match exc:
+        case JobFailure():
+            return exc
+        case EngineError():
+            return JobFailure(exc.cause, exc.message)
+        case StorageError() | DestinationError():
+            return JobFailure("storage", f"storage: {exc}")
+        case ArtifactError():
+            return JobFailure("corrupt", f"artifact check failed: {exc}")
+        case SealError():
+            return JobFailure("credentials", "stored credentials do not open with the master key")
+        case rpc.ServiceUnavailable():
+            return JobFailure("catalog_unavailable", str(exc))
+        case _:
+            return JobFailure("internal", f"{type(exc).__name__}: {exc}")
+
+
+@dataclass
+class JobContext:
+    settings: ExecutorSettings
+    broker: NatsBroker
+    keyring: Keyring
+    destinations: Destinations
+    instance: str
+
+    async def begin(self, operation: str, request: msgspec.Struct, reply: type[T]) -> T:
+        """Claim the job at the catalog; Abandon if it says no."""
+        try:
+            return await rpc.call(self.broker, "catalog", operation, request, reply, timeout=15)
+        except Refused as exc:
+            if exc.status == 409:
+                raise Abandon(exc.detail) from None
+            raise JobFailure("internal", f"catalog refused {operation}: {exc.detail}") from None
+
+    async def report(self, operation: str, request: msgspec.Struct) -> Any:
+        return await rpc.call(self.broker, "catalog", operation, request, dict, timeout=15)
+
+    def target(self, endpoint: Endpoint) -> Target:
+        password = None
+        if endpoint.password is not None:
+            password = open_sealed(self.keyring, endpoint.password, endpoint.password_purpose).decode()
+        return Target(
+            engine=endpoint.engine,
+            host=endpoint.host,
+            port=endpoint.port,
+            database=endpoint.database,
+            username=endpoint.username,
+            password=password,
+        )
+
+    @contextlib.contextmanager
+    def workdir(self) -> Iterator[Path]:
+        """A private (0700) directory for credential files and staging, removed afterwards."""
+        root = self.settings.data_path / "work"
+        root.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix="job-", dir=root))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,147 @@
+"""A verify job (003): read the whole artifact back — stored checksum, every chunk's
+authentication, decompression to the end, sizes and digests against the manifest — and, with
+`test_restore`, restore it into a throw-away database beside the source and count its rows.
+
+A verification that finds a problem is a result (`passed: false`, the failed check named),
+not a job failure; only an unreachable store or server is retried."""
+
+import contextlib
+import secrets
+import time
+
+from contracts.backups import BeginJob, VerifySpec
+from contracts.events import BackupVerified
+from contracts.jobs import VerifyJob
+from libs.crypto.artifact import ArtifactError
+from libs.crypto.manifest import ManifestError
+from libs.pipeline import read_stream
+from libs.storage import StorageError
+from services.executor.context import JobContext, JobFailure
+from services.executor.engines import engine_for
+from services.executor.engines.base import EngineError
+from services.executor.leases import Lease
+from services.executor.progress import Progress
+from services.executor.restore import check_stored_checksum, counted, read_manifest
+
+PHASES = ["metadata_validation", "checksum_validation", "decryption", "test_restore"]
+CHECKS = (
+    "file_integrity",
+    "metadata_validation",
+    "checksum_validation",
+    "encryption_validation",
+    "compression_validation",
+)
+
+
+def _check_of(error: ArtifactError) -> str:
+    """Which 003 check an artifact error belongs to."""
+    text = str(error)
+    if text.startswith("checksum"):
+        return "checksum_validation"
+    if text.startswith("decompression"):
+        return "compression_validation"
+    if text.startswith(("size", "truncated", "data after")):
+        return "file_integrity"
+    if text.startswith(("header", "bad magic", "unknown master key")):
+        return "metadata_validation"
+    return "encryption_validation"
+
+
+async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerified:  # type: ignore[no-untyped-def]
+    spec = await ctx.begin(
+        "begin_verify",
+        BeginJob(job_id=job.id, backup_id=job.backup_id, fence=lease.fence, executor=ctx.instance),
+        VerifySpec,
+    )
+    started = time.monotonic()
+    storage = ctx.destinations.get(spec.destination)
+    checks = {name: "not_run" for name in CHECKS}
+    issues: list[str] = []
+    counts: dict[str, int] = {}
+    done = [0]
+    async with Progress(nc, "verify", job.id, job.backup_id, PHASES) as progress:
+        try:
+            manifest = await read_manifest(storage, spec.storage_key)
+            if manifest.backup_id != str(spec.backup_id) or manifest.artifact_key != spec.storage_key:
+                raise ArtifactError("header: the manifest belongs to another backup")
+            checks["file_integrity"] = checks["metadata_validation"] = "passed"
+            progress.total_bytes = manifest.stored_size
+            progress.phase("checksum_validation", lambda: done[0])
+            await check_stored_checksum(storage, spec.storage_key, spec.checksum, done)
+            checks["checksum_validation"] = "passed"
+            done[0] = 0
+            progress.total_bytes = manifest.plain_size
+            progress.phase("decryption", lambda: done[0])
+            async for _ in counted(read_stream(storage, spec.storage_key, ctx.keyring, manifest), done):
+                pass
+            checks["encryption_validation"] = checks["compression_validation"] = "passed"
+        except (ArtifactError, ManifestError) as exc:
+            failed = _check_of(exc) if isinstance(exc, ArtifactError) else "metadata_validation"
+            checks[failed] = "failed"
+            issues.append(f"{failed}: {exc}")
+        except StorageError as exc:
+            if "no such object" not in str(exc):
+                raise
+            checks["file_integrity"] = "failed"
+            issues.append(f"file_integrity: {exc}")
+        if job.test_restore and not issues:
+            progress.phase("test_restore")
+            counts = await _test_restore(spec, ctx, checks, issues)
+    return BackupVerified(
+        backup_id=spec.backup_id,
+        job_id=job.id,
+        passed=not issues,
+        checks=checks,
+        issues=issues,
+        table_counts=counts,
+        duration_seconds=time.monotonic() - started,
+        producer="executor",
+    )
+
+
+async def _test_restore(spec: VerifySpec, ctx: JobContext, checks: dict[str, str], issues: list[str]) -> dict[str, int]:
+    if spec.endpoint is None:
+        checks["test_restore"] = "skipped"
+        issues.append("test_restore: the backup's server no longer exists")
+        return {}
+    engine = engine_for(spec.endpoint.engine)
+    source = ctx.target(spec.endpoint)
+    with ctx.workdir() as workdir:
+        name = (
+            str(workdir / "verify.sqlite3")
+            if source.engine == "sqlite"
+            else f"lifeboat_verify_{spec.backup_id}_{secrets.token_hex(4)}"
+        )
+        throwaway = source.with_database(name)
+        if source.engine == "redis":
+            checks["test_restore"] = "skipped"
+            return {}
+        try:
+            await engine.prepare_target(throwaway, replace=False)
+            manifest = await read_manifest(ctx.destinations.get(spec.destination), spec.storage_key)
+            dump = read_stream(ctx.destinations.get(spec.destination), spec.storage_key, ctx.keyring, manifest)
+            await engine.restore(throwaway, dump, workdir)
+            counts = await engine.table_counts(throwaway)
+            checks["test_restore"] = "passed"
+            checks["row_count_check"] = "passed" if counts else "failed"
+            if not counts:
+                issues.append("row_count_check: the restored database has no tables")
+            return counts
+        except EngineError as exc:
+            checks["test_restore"] = "failed"
+            issues.append(f"test_restore: {exc.message}")
+            return {}
+        finally:
+            with contextlib.suppress(Exception):
+                await engine.drop(throwaway)
+
+
+def failed(job: VerifyJob, lease: Lease, failure: JobFailure) -> BackupVerified:
+    return BackupVerified(
+        backup_id=job.backup_id,
+        job_id=job.id,
+        passed=False,
+        checks={"file_integrity": "not_run"},
+        issues=[f"{failure.cause}: {failure.message}"],
+        producer="executor",
+    )
