@@ -13,9 +13,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from libs.crypto import load_keyring
 from libs.runtime import VERSION, Runtime
+from libs.storage.destinations import Destinations
+from services.gateway.downloads import DownloadSigner
+from services.gateway.live import LiveBoard
 from services.gateway.auth.tokens import AccessTokens
 from services.gateway.errors import EXCEPTION_HANDLERS
-from services.gateway.routes import ROUTERS, system
+from services.gateway.routes import ROUTERS, system, ws
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import Gateway, provide_gateway
 from services.gateway.tracing import trace_requests
@@ -28,7 +31,7 @@ Settings = GatewaySettings
 def create_app(state: Gateway) -> Litestar:
     api = Router(path=API_PREFIX, route_handlers=ROUTERS, security=[{"BearerAuth": []}])
     return Litestar(
-        route_handlers=[api, system.router],
+        route_handlers=[api, system.router, ws.live_root],
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=state.settings.max_body_bytes,
@@ -61,12 +64,18 @@ def build_state(runtime: Runtime) -> Gateway:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     keyring = load_keyring(settings.master_key_path)
+    downloads = DownloadSigner(keyring)
+    live = LiveBoard()
+    live.bind(runtime.broker)
     return Gateway(
         settings=settings,
         pool=runtime.pool,
         broker=runtime.broker,
         keyring=keyring,
         tokens=AccessTokens(keyring, settings.access_token_minutes * 60),
+        live=live,
+        destinations=Destinations(settings, downloads.sign),
+        downloads=downloads,
     )
 
 

@@ -11,7 +11,10 @@ from litestar import Request
 from contracts.envelope import Actor
 from libs.bus import rpc
 from libs.crypto import Keyring
+from libs.storage.destinations import Destinations
 from services.gateway.auth.tokens import AccessTokens
+from services.gateway.downloads import DownloadSigner
+from services.gateway.live import LiveBoard
 from services.gateway.settings import GatewaySettings
 
 Reply = TypeVar("Reply")
@@ -24,6 +27,13 @@ class Gateway:
     broker: NatsBroker
     keyring: Keyring
     tokens: AccessTokens
+    live: LiveBoard
+    destinations: Destinations
+    downloads: DownloadSigner
+
+    async def ask_long(self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]) -> Reply:
+        """For requests that reach users' databases (connection tests, discovery)."""
+        return await rpc.call(self.broker, service, operation, request, reply, timeout=45)
 
     async def ask(self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]) -> Reply:
         """Request/reply to the service that owns the data."""

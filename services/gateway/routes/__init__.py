@@ -4,11 +4,13 @@ from services.gateway.routes import (
     access_requests,
     audit,
     auth,
+    backups,
     databases,
     registration,
     servers,
     settings,
     users,
+    ws,
 )
 
 ROUTERS = [
@@ -20,4 +22,7 @@ ROUTERS = [
     settings.router,
     audit.router,
     databases.router,
+    backups.router,
+    backups.restores_router,
+    ws.live_api,
 ]

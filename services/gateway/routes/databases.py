@@ -22,6 +22,7 @@ from contracts.databases import (
 from libs.crypto import seal
 from libs.structs import given
 from services.gateway.auth import guards
+from services.gateway.routes import probes
 from services.gateway.state import Gateway, actor
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
@@ -155,6 +156,7 @@ router = Router(
     path="/databases",
     tags=["databases"],
     route_handlers=[
+        *probes.DATABASE_HANDLERS,
         list_databases,
         create_database,
         get_database,

@@ -33,6 +33,7 @@ from contracts.catalog import (
 from libs.crypto import seal
 from libs.structs import given
 from services.gateway.auth import guards
+from services.gateway.routes import probes
 from services.gateway.state import Gateway, actor
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=16384)]
@@ -159,5 +160,5 @@ async def delete_server(
 router = Router(
     path="/servers",
     tags=["servers"],
-    route_handlers=[list_servers, create_server, get_server, update_server, delete_server],
+    route_handlers=[list_servers, create_server, get_server, update_server, delete_server, *probes.SERVER_HANDLERS],
 )
