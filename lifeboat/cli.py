@@ -1,8 +1,9 @@
-"""`lifeboat up | run <service> | provision | master-key create | artifact verify|decrypt`."""
+"""`lifeboat up | run <service> | provision | master-key create | artifact verify|decrypt | backup now`."""
 
 import argparse
 import asyncio
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> None:
         action_parser.add_argument("--key-file", type=Path, help="default: the service's master key file")
         if action == "decrypt":
             action_parser.add_argument("-o", "--output", type=Path, required=True)
+    backup_parser = commands.add_parser("backup", help="back up a database now, with a progress bar")
+    backup_parser.add_argument("action", choices=["now"])
+    backup_parser.add_argument("database", help="database id or name")
+    backup_parser.add_argument("--url", default=os.environ.get("LIFEBOAT_API_URL", "http://127.0.0.1:8000"))
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> None:
             from lifeboat.artifact import artifact
 
             artifact(args.action, args.file, args.key_file, getattr(args, "output", None))
+        elif args.command == "backup":
+            from lifeboat.backup_now import main as backup_now
+
+            backup_now(args.url, args.database)
         elif args.command == "master-key":
             from lifeboat.provision import ensure_master_key
 
