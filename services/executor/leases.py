@@ -65,7 +65,8 @@ async def extend(pool: asyncpg.Pool, lease: Lease, seconds: float) -> bool:
 async def finish(conn: asyncpg.Connection, lease: Lease) -> bool:
     """Mark the job done in the caller's transaction; False (nothing changed) when stale."""
     result = await conn.execute(
-        "UPDATE leases SET state = 'done', updated_at = now() WHERE job_id = $1 AND fence = $2 AND state = 'running'",
+        """UPDATE leases SET state = 'done', updated_at = now()
+           WHERE job_id = $1 AND fence = $2 AND state = 'running'""",
         lease.job_id,
         lease.fence,
     )
@@ -75,7 +76,8 @@ async def finish(conn: asyncpg.Connection, lease: Lease) -> bool:
 async def release(pool: asyncpg.Pool, lease: Lease) -> None:
     """Give the job back for a retry: the next delivery claims it with a newer fence."""
     await pool.execute(
-        "UPDATE leases SET state = 'waiting', updated_at = now() WHERE job_id = $1 AND fence = $2 AND state = 'running'",
+        """UPDATE leases SET state = 'waiting', updated_at = now()
+           WHERE job_id = $1 AND fence = $2 AND state = 'running'""",
         lease.job_id,
         lease.fence,
     )

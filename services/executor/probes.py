@@ -28,7 +28,9 @@ class Probes:
         try:
             return self.ctx.target(request.endpoint)
         except SealError:
-            raise Refused(422, "VALIDATION_ERROR", "password: does not open with the master key", "password") from None
+            raise Refused(
+                422, "VALIDATION_ERROR", "password: does not open with the master key", "password"
+            ) from None
 
     async def test_connection(self, request: ProbeEndpoint) -> ConnectionResult:
         target = self._target(request)
@@ -42,7 +44,9 @@ class Probes:
                 error_type=ERROR_TYPES.get(exc.cause, "ConnectionError"),
             )
         elapsed = round((time.monotonic() - started) * 1000)
-        return ConnectionResult(success=True, message="Connection successful", latency_ms=elapsed, duration_ms=elapsed)
+        return ConnectionResult(
+            success=True, message="Connection successful", latency_ms=elapsed, duration_ms=elapsed
+        )
 
     async def discover(self, request: ProbeEndpoint) -> Discovery:
         target = self._target(request)

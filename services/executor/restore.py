@@ -39,7 +39,9 @@ async def check_stored_checksum(storage: Storage, key: str, expected: str | None
         await asyncio.to_thread(digest.update, piece)
         counter[0] += len(piece)
     if expected and digest.hexdigest() != expected:
-        raise ArtifactError("checksum: SHA-256 of the stored artifact differs from the one recorded at backup time")
+        raise ArtifactError(
+            "checksum: SHA-256 of the stored artifact differs from the one recorded at backup time"
+        )
 
 
 async def counted(source: AsyncIterator[bytes], counter: list[int]) -> AsyncIterator[bytes]:
@@ -52,7 +54,10 @@ async def run(job: RestoreJob, lease: Lease, ctx: JobContext, nc) -> RestoreComp
     spec = await ctx.begin(
         "begin_restore",
         BeginJob(
-            job_id=job.id, backup_id=job.backup_id, restore_id=job.restore_id, fence=lease.fence,
+            job_id=job.id,
+            backup_id=job.backup_id,
+            restore_id=job.restore_id,
+            fence=lease.fence,
             executor=ctx.instance,
         ),
         RestoreSpec,
@@ -105,7 +110,9 @@ async def run(job: RestoreJob, lease: Lease, ctx: JobContext, nc) -> RestoreComp
     )
 
 
-async def _dry_run(spec: RestoreSpec, job: RestoreJob, lease: Lease, engine, target, started: float) -> RestoreCompleted:  # type: ignore[no-untyped-def]
+async def _dry_run(
+    spec: RestoreSpec, job: RestoreJob, lease: Lease, engine, target, started: float
+) -> RestoreCompleted:  # type: ignore[no-untyped-def]
     """Everything but the change: the artifact checks out, the target answers, and it is empty
     (or replacing it was asked for)."""
     warnings = ["dry run: nothing was changed"]
@@ -118,7 +125,9 @@ async def _dry_run(spec: RestoreSpec, job: RestoreJob, lease: Lease, engine, tar
         counts = {}
         warnings.append(f"database {target.database!r} does not exist and would be created")
     if any(counts.values()) and not spec.replace_existing:
-        raise JobFailure("not_empty", f"database {target.database!r} holds data; restoring needs replace_existing")
+        raise JobFailure(
+            "not_empty", f"database {target.database!r} holds data; restoring needs replace_existing"
+        )
     if counts and spec.replace_existing:
         warnings.append(f"database {target.database!r} holds data that would be replaced")
     return RestoreCompleted(

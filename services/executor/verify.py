@@ -99,7 +99,9 @@ async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerifi
     )
 
 
-async def _test_restore(spec: VerifySpec, ctx: JobContext, checks: dict[str, str], issues: list[str]) -> dict[str, int]:
+async def _test_restore(
+    spec: VerifySpec, ctx: JobContext, checks: dict[str, str], issues: list[str]
+) -> dict[str, int]:
     if spec.endpoint is None:
         checks["test_restore"] = "skipped"
         issues.append("test_restore: the backup's server no longer exists")
@@ -119,7 +121,9 @@ async def _test_restore(spec: VerifySpec, ctx: JobContext, checks: dict[str, str
         try:
             await engine.prepare_target(throwaway, replace=False)
             manifest = await read_manifest(ctx.destinations.get(spec.destination), spec.storage_key)
-            dump = read_stream(ctx.destinations.get(spec.destination), spec.storage_key, ctx.keyring, manifest)
+            dump = read_stream(
+                ctx.destinations.get(spec.destination), spec.storage_key, ctx.keyring, manifest
+            )
             await engine.restore(throwaway, dump, workdir)
             counts = await engine.table_counts(throwaway)
             checks["test_restore"] = "passed"

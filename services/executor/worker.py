@@ -92,7 +92,7 @@ class Worker:
                 task_.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
-            await self.nc.drain()
+            await self.nc.close()
 
     async def _on_cancel(self, msg: Msg) -> None:
         with contextlib.suppress(msgspec.ValidationError, msgspec.DecodeError):
@@ -143,8 +143,13 @@ class Worker:
                 log.exception("job %s failed unexpectedly", job.id)
             if failure.transient and lease.attempts < self.settings.job_max_attempts:
                 delay = self.settings.job_retry_seconds * 2 ** (lease.attempts - 1)
-                log.warning("job %s attempt %d failed (%s); retrying in %.0f s", job.id, lease.attempts,
-                            failure.message, delay)
+                log.warning(
+                    "job %s attempt %d failed (%s); retrying in %.0f s",
+                    job.id,
+                    lease.attempts,
+                    failure.message,
+                    delay,
+                )
                 await leases.release(self.pool, lease)
                 await msg.nak(delay=delay)
                 return

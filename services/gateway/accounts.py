@@ -35,9 +35,7 @@ def changed_fields(changes: dict[str, Any]) -> list[str]:
     return sorted(FIELD_OF_COLUMN.get(column, column) for column in changes)
 
 
-def update_refusal(
-    me_id: int, target: User, changes: dict[str, Any], active_admins: int
-) -> str | None:
+def update_refusal(me_id: int, target: User, changes: dict[str, Any], active_admins: int) -> str | None:
     """Why this update must not happen, or None. `active_admins` counts the target too."""
     role, status = changes.get("role", target.role), changes.get("status", target.status)
     stays_admin = is_active_admin(role, status)

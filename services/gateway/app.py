@@ -14,10 +14,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from libs.crypto import load_keyring
 from libs.runtime import VERSION, Runtime
 from libs.storage.destinations import Destinations
-from services.gateway.downloads import DownloadSigner
-from services.gateway.live import LiveBoard
 from services.gateway.auth.tokens import AccessTokens
+from services.gateway.downloads import DownloadSigner
 from services.gateway.errors import EXCEPTION_HANDLERS
+from services.gateway.live import LiveBoard
 from services.gateway.routes import ROUTERS, system, ws
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import Gateway, provide_gateway

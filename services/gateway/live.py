@@ -75,31 +75,73 @@ class LiveBoard:
         match event:
             case BackupCompleted():
                 self.latest.pop(event.backup_id, None)
-                self.publish({"type": "backup_progress", "backup_id": event.backup_id, "progress": 100,
-                              "status": "completed"})
-                self.notify("info", f"Backup {event.backup_id} completed",
-                            {"backup_id": event.backup_id, "size_bytes": event.size_bytes})
+                self.publish(
+                    {
+                        "type": "backup_progress",
+                        "backup_id": event.backup_id,
+                        "progress": 100,
+                        "status": "completed",
+                    }
+                )
+                self.notify(
+                    "info",
+                    f"Backup {event.backup_id} completed",
+                    {"backup_id": event.backup_id, "size_bytes": event.size_bytes},
+                )
             case BackupFailed():
                 self.latest.pop(event.backup_id, None)
-                self.publish({"type": "backup_progress", "backup_id": event.backup_id, "progress": None,
-                              "status": "failed"})
-                self.notify("error", f"Backup {event.backup_id} failed",
-                            {"backup_id": event.backup_id, "error": event.error, "cause": event.cause})
+                self.publish(
+                    {
+                        "type": "backup_progress",
+                        "backup_id": event.backup_id,
+                        "progress": None,
+                        "status": "failed",
+                    }
+                )
+                self.notify(
+                    "error",
+                    f"Backup {event.backup_id} failed",
+                    {"backup_id": event.backup_id, "error": event.error, "cause": event.cause},
+                )
             case RestoreCompleted():
                 self.restores.pop(event.restore_id, None)
-                self.publish({"type": "restore_progress", "restore_id": event.restore_id,
-                              "backup_id": event.backup_id, "progress": 100, "status": "completed"})
+                self.publish(
+                    {
+                        "type": "restore_progress",
+                        "restore_id": event.restore_id,
+                        "backup_id": event.backup_id,
+                        "progress": 100,
+                        "status": "completed",
+                    }
+                )
                 self.notify("info", f"Restore {event.restore_id} completed", {"restore_id": event.restore_id})
             case RestoreFailed():
                 self.restores.pop(event.restore_id, None)
-                self.publish({"type": "restore_progress", "restore_id": event.restore_id,
-                              "backup_id": event.backup_id, "progress": None, "status": "failed"})
-                self.notify("error", f"Restore {event.restore_id} failed",
-                            {"restore_id": event.restore_id, "error": event.error, "cause": event.cause})
+                self.publish(
+                    {
+                        "type": "restore_progress",
+                        "restore_id": event.restore_id,
+                        "backup_id": event.backup_id,
+                        "progress": None,
+                        "status": "failed",
+                    }
+                )
+                self.notify(
+                    "error",
+                    f"Restore {event.restore_id} failed",
+                    {"restore_id": event.restore_id, "error": event.error, "cause": event.cause},
+                )
 
     def notify(self, level: str, message: str, details: dict[str, Any]) -> None:
-        self.publish({"type": "notification", "level": level, "message": message, "details": details,
-                      "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        self.publish(
+            {
+                "type": "notification",
+                "level": level,
+                "message": message,
+                "details": details,
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+        )
 
     def publish(self, message: dict[str, Any]) -> None:
         for queue in list(self._clients):

@@ -31,7 +31,9 @@ class Gateway:
     destinations: Destinations
     downloads: DownloadSigner
 
-    async def ask_long(self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]) -> Reply:
+    async def ask_long(
+        self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]
+    ) -> Reply:
         """For requests that reach users' databases (connection tests, discovery)."""
         return await rpc.call(self.broker, service, operation, request, reply, timeout=45)
 

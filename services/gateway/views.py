@@ -24,10 +24,17 @@ class UserView(msgspec.Struct, frozen=True, kw_only=True):
 
 def user_view(user: User) -> UserView:
     return UserView(
-        id=user.id, username=user.username, email=user.email, full_name=user.full_name,
-        name=user.full_name or user.username, role=user.role, status=user.status,
-        is_active=user.status == "active", last_login=user.last_login,
-        created_at=user.created_at, updated_at=user.updated_at,
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        full_name=user.full_name,
+        name=user.full_name or user.username,
+        role=user.role,
+        status=user.status,
+        is_active=user.status == "active",
+        last_login=user.last_login,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
     )
 
 
@@ -39,8 +46,9 @@ class ProfileView(UserView, frozen=True, kw_only=True):
 
 
 def profile_view(user: User) -> ProfileView:
-    return ProfileView(**msgspec.structs.asdict(user_view(user)), dark_mode=user.dark_mode,
-                       page_size=user.page_size)
+    return ProfileView(
+        **msgspec.structs.asdict(user_view(user)), dark_mode=user.dark_mode, page_size=user.page_size
+    )
 
 
 class AccessRequestView(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,10 +66,16 @@ class AccessRequestView(msgspec.Struct, frozen=True, kw_only=True):
 
 def access_request_view(request: AccessRequest) -> AccessRequestView:
     return AccessRequestView(
-        id=request.id, username=request.username, email=request.email,
-        name=request.full_name or request.username, requested_role=request.requested_role,
-        status=request.status, message=request.message, reason=request.reason,
-        created_at=request.created_at, decided_at=request.decided_at,
+        id=request.id,
+        username=request.username,
+        email=request.email,
+        name=request.full_name or request.username,
+        requested_role=request.requested_role,
+        status=request.status,
+        message=request.message,
+        reason=request.reason,
+        created_at=request.created_at,
+        decided_at=request.decided_at,
     )
 
 

@@ -76,6 +76,9 @@ def running_stack(data_dir: Path, output: Path) -> Iterator[Stack]:
         "LIFEBOAT_NATS_PORT": str(free_port()),
         "LIFEBOAT_POSTGRES_PORT": str(free_port()),
         "LIFEBOAT_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        # a killed executor's job is taken over after this long (30 s by default)
+        "LIFEBOAT_JOB_LEASE_SECONDS": "6",
+        "LIFEBOAT_JOB_RETRY_SECONDS": "0.5",
     }
     for inherited in ("LIFEBOAT_NATS_URL", "LIFEBOAT_DATABASE_URL"):
         env.pop(inherited, None)

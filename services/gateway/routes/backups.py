@@ -127,11 +127,15 @@ class FileDeleted(msgspec.Struct, frozen=True):
 
 
 @post("/", operation_id="createBackup", guards=[guards.operator], status_code=202)
-async def create_backup(data: BackupCreate, request: Request[Any, Any, Any], gateway: Gateway) -> BackupAccepted:
+async def create_backup(
+    data: BackupCreate, request: Request[Any, Any, Any], gateway: Gateway
+) -> BackupAccepted:
     fields = msgspec.structs.asdict(data)
     if data.database_id is None and data.server_id is None:
         raise invalid("server_id", "field required (or database_id)")
-    return await gateway.ask("catalog", "create_backup", CreateBackup(actor=actor(request), **fields), BackupAccepted)
+    return await gateway.ask(
+        "catalog", "create_backup", CreateBackup(actor=actor(request), **fields), BackupAccepted
+    )
 
 
 @get("/", operation_id="listBackups", guards=[guards.viewer])
@@ -181,7 +185,9 @@ async def list_backups(
 
 
 async def _backup(gateway: Gateway, request: Request[Any, Any, Any], backup_id: int) -> BackupView:
-    return await gateway.ask("catalog", "get_backup", BackupRef(actor=actor(request), backup_id=backup_id), BackupView)
+    return await gateway.ask(
+        "catalog", "get_backup", BackupRef(actor=actor(request), backup_id=backup_id), BackupView
+    )
 
 
 @get("/{backup_id:int}", operation_id="getBackup", guards=[guards.viewer])
@@ -190,7 +196,9 @@ async def get_backup(backup_id: int, request: Request[Any, Any, Any], gateway: G
 
 
 @get("/{backup_id:int}/status", operation_id="getBackupStatus", guards=[guards.viewer])
-async def backup_status(backup_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> BackupStatusView:
+async def backup_status(
+    backup_id: int, request: Request[Any, Any, Any], gateway: Gateway
+) -> BackupStatusView:
     backup = await _backup(gateway, request, backup_id)
     live = gateway.live.latest.get(backup_id) if backup.status == "in_progress" else None
     done = backup.status == "completed"
@@ -201,7 +209,9 @@ async def backup_status(backup_id: int, request: Request[Any, Any, Any], gateway
     return BackupStatusView(
         backup_id=backup.id,
         status=backup.status,
-        progress_percent=100 if done else (live.percent if live else 0 if backup.status == "pending" else None),
+        progress_percent=100
+        if done
+        else (live.percent if live else 0 if backup.status == "pending" else None),
         current_phase=live.phase if live else ("completed" if done else backup.status),
         started_at=backup.started_at,
         elapsed_seconds=elapsed,
@@ -227,7 +237,9 @@ async def delete_backup(backup_id: int, request: Request[Any, Any, Any], gateway
     return await gateway.ask("catalog", "delete_backup", ref, Deleted)
 
 
-async def _link(gateway: Gateway, request: Request[Any, Any, Any], destination: str, key: str, hours: float) -> DownloadLink:
+async def _link(
+    gateway: Gateway, request: Request[Any, Any, Any], destination: str, key: str, hours: float
+) -> DownloadLink:
     seconds = int(hours * 3600)
     try:
         url = await gateway.destinations.get(destination).download_url(key, seconds)
@@ -252,7 +264,9 @@ async def download_backup(
 ) -> DownloadLink:
     backup = await _backup(gateway, request, backup_id)
     if backup.status != "completed" or not backup.blob_name:
-        raise Refused(409, "BACKUP_NOT_COMPLETED", f"backup {backup_id} is {backup.status}; nothing to download")
+        raise Refused(
+            409, "BACKUP_NOT_COMPLETED", f"backup {backup_id} is {backup.status}; nothing to download"
+        )
     return await _link(gateway, request, backup.destination or "default", backup.blob_name, expiry_hours)
 
 
@@ -309,7 +323,10 @@ async def list_files(
 
 @delete("/delete", operation_id="deleteBackupFile", guards=[guards.operator], status_code=200)
 async def delete_file(
-    request: Request[Any, Any, Any], gateway: Gateway, blob_name: str | None = None, destination: str | None = None
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
+    blob_name: str | None = None,
+    destination: str | None = None,
 ) -> FileDeleted:
     if not blob_name:
         raise Refused(400, "BAD_REQUEST", "blob_name parameter is required", "blob_name")
@@ -384,7 +401,9 @@ class RestoreStatusView(msgspec.Struct, frozen=True):
 
 
 @get("/{restore_id:int}", operation_id="getRestore", guards=[guards.viewer])
-async def get_restore(restore_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> RestoreStatusView:
+async def get_restore(
+    restore_id: int, request: Request[Any, Any, Any], gateway: Gateway
+) -> RestoreStatusView:
     ref = RestoreRef(actor=actor(request), restore_id=restore_id)
     restore = await gateway.ask("catalog", "get_restore", ref, RestoreView)
     live = gateway.live.restores.get(restore_id) if restore.status == "in_progress" else None
@@ -428,5 +447,3 @@ router = Router(
     ],
 )
 restores_router = Router(path="/restores", tags=["backups"], route_handlers=[get_restore])
-
-

@@ -57,20 +57,33 @@ class BackupQueued(msgspec.Struct, frozen=True):
     status: str
 
 
-@post("/{server_id:int}/test-connection", operation_id="testServerConnection", guards=[guards.operator],
-      status_code=200)
-async def test_server_connection(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> ConnectionResult:
+@post(
+    "/{server_id:int}/test-connection",
+    operation_id="testServerConnection",
+    guards=[guards.operator],
+    status_code=200,
+)
+async def test_server_connection(
+    server_id: int, request: Request[Any, Any, Any], gateway: Gateway
+) -> ConnectionResult:
     command = TestServerConnection(actor=actor(request), server_id=server_id)
     return await gateway.ask_long("catalog", "test_server_connection", command, ConnectionResult)
 
 
 @get("/{server_id:int}/databases", operation_id="listServerDatabases", guards=[guards.viewer])
-async def list_server_databases(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Discovery:
+async def list_server_databases(
+    server_id: int, request: Request[Any, Any, Any], gateway: Gateway
+) -> Discovery:
     command = DiscoverServer(actor=actor(request), server_id=server_id)
     return await gateway.ask_long("catalog", "discover_server", command, Discovery)
 
 
-@post("/{server_id:int}/databases", operation_id="importServerDatabases", guards=[guards.operator], status_code=201)
+@post(
+    "/{server_id:int}/databases",
+    operation_id="importServerDatabases",
+    guards=[guards.operator],
+    status_code=201,
+)
 async def import_server_databases(
     server_id: int, data: ImportRequest, request: Request[Any, Any, Any], gateway: Gateway
 ) -> ImportResult:
@@ -80,8 +93,12 @@ async def import_server_databases(
     return await gateway.ask_long("catalog", "import_databases", command, ImportResult)
 
 
-@post("/{server_id:int}/discover", operation_id="discoverServerDatabases", guards=[guards.operator],
-      status_code=200)
+@post(
+    "/{server_id:int}/discover",
+    operation_id="discoverServerDatabases",
+    guards=[guards.operator],
+    status_code=200,
+)
 async def discover_server(
     server_id: int,
     request: Request[Any, Any, Any],
@@ -115,7 +132,9 @@ async def test_database_connection(
 
 
 @post("/{database_id:int}/backup", operation_id="backupDatabase", guards=[guards.operator], status_code=202)
-async def backup_database(database_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> BackupQueued:
+async def backup_database(
+    database_id: int, request: Request[Any, Any, Any], gateway: Gateway
+) -> BackupQueued:
     command = CreateBackup(actor=actor(request), database_id=database_id)
     accepted = await gateway.ask("catalog", "create_backup", command, BackupAccepted)
     return BackupQueued(

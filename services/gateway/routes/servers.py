@@ -160,5 +160,12 @@ async def delete_server(
 router = Router(
     path="/servers",
     tags=["servers"],
-    route_handlers=[list_servers, create_server, get_server, update_server, delete_server, *probes.SERVER_HANDLERS],
+    route_handlers=[
+        list_servers,
+        create_server,
+        get_server,
+        update_server,
+        delete_server,
+        *probes.SERVER_HANDLERS,
+    ],
 )

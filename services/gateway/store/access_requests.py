@@ -26,8 +26,14 @@ class AccessRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def insert(
-    conn: asyncpg.Connection, *, username: str, email: str | None, full_name: str | None,
-    password_hash: str, requested_role: str, message: str | None,
+    conn: asyncpg.Connection,
+    *,
+    username: str,
+    email: str | None,
+    full_name: str | None,
+    password_hash: str,
+    requested_role: str,
+    message: str | None,
 ) -> AccessRequest | None:
     """The new pending request, or None when one is already pending for this username."""
     row = await conn.fetchrow(
@@ -36,7 +42,12 @@ async def insert(
             VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (lower(username)) WHERE status = 'pending' DO NOTHING
             RETURNING {COLUMNS}""",
-        username, email, full_name, password_hash, requested_role, message,
+        username,
+        email,
+        full_name,
+        password_hash,
+        requested_role,
+        message,
     )
     return AccessRequest(**dict(row)) if row else None
 
@@ -49,14 +60,14 @@ async def list_page(
     rows = await db.fetch(
         f"SELECT {COLUMNS} FROM access_requests {where} ORDER BY id DESC"
         f" LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
-        *params, limit, offset,
+        *params,
+        limit,
+        offset,
     )
     return [AccessRequest(**dict(r)) for r in rows], int(total)
 
 
-async def claim(
-    conn: asyncpg.Connection, request_id: int
-) -> tuple[AccessRequest, str | None] | None:
+async def claim(conn: asyncpg.Connection, request_id: int) -> tuple[AccessRequest, str | None] | None:
     """The request and its password hash, locked until the caller's transaction ends."""
     row = await conn.fetchrow(
         f"SELECT {COLUMNS}, password_hash FROM access_requests WHERE id = $1 FOR UPDATE", request_id
@@ -69,7 +80,11 @@ async def claim(
 
 
 async def decide(
-    conn: asyncpg.Connection, request_id: int, *, status: str, decided_by: int,
+    conn: asyncpg.Connection,
+    request_id: int,
+    *,
+    status: str,
+    decided_by: int,
     reason: str | None = None,
 ) -> None:
     # The hash is no longer needed once decided: an approved user holds their own copy.
@@ -77,5 +92,8 @@ async def decide(
         """UPDATE access_requests
            SET status = $2, decided_by = $3, reason = $4, decided_at = now(), password_hash = NULL
            WHERE id = $1""",
-        request_id, status, decided_by, reason,
+        request_id,
+        status,
+        decided_by,
+        reason,
     )

@@ -22,7 +22,10 @@ async def _issue(conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID, t
     token = new_refresh_token()
     await conn.execute(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)",
-        digest(token), family_id, user_id, datetime.now(UTC) + ttl,
+        digest(token),
+        family_id,
+        user_id,
+        datetime.now(UTC) + ttl,
     )
     return token
 
@@ -68,18 +71,24 @@ async def revoke_user(conn: asyncpg.Connection, user_id: int) -> None:
 
 
 async def recent_failures(conn: asyncpg.Connection, username: str, ip: str, window: timedelta) -> int:
-    return int(await conn.fetchval(
-        """SELECT count(*) FROM login_attempts
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM login_attempts
            WHERE lower(username) = lower($1) AND ip_address = $2 AND NOT succeeded
              AND at > now() - $3::interval
              AND at > coalesce((SELECT max(at) FROM login_attempts WHERE lower(username) = lower($1)
                                 AND ip_address = $2 AND succeeded), '-infinity')""",
-        username, ip, window,
-    ))
+            username,
+            ip,
+            window,
+        )
+    )
 
 
 async def record_attempt(conn: asyncpg.Connection, username: str, ip: str, succeeded: bool) -> None:
     await conn.execute(
         "INSERT INTO login_attempts (username, ip_address, succeeded) VALUES ($1, $2, $3)",
-        username, ip, succeeded,
+        username,
+        ip,
+        succeeded,
     )

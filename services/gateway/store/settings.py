@@ -28,6 +28,7 @@ async def get(db: Executor, *, for_update: bool = False) -> AppSettings:
 async def update(conn: asyncpg.Connection, values: dict[str, Any]) -> AppSettings:
     """Set `values` (column name → value, names chosen by the caller, never by a client)."""
     sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=1))
-    row = await conn.fetchrow(f"UPDATE settings SET {sets}, updated_at = now() RETURNING {COLUMNS}",
-                              *values.values())
+    row = await conn.fetchrow(
+        f"UPDATE settings SET {sets}, updated_at = now() RETURNING {COLUMNS}", *values.values()
+    )
     return AppSettings(**dict(row))

@@ -66,13 +66,25 @@ async def insert(
     row = await conn.fetchrow(
         f"""INSERT INTO users (username, email, full_name, password_hash, role)
             VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}""",
-        username, email, full_name, password_hash, role,
+        username,
+        email,
+        full_name,
+        password_hash,
+        role,
     )
     user = User(**dict(row))
-    await emit(conn, UserCreated(
-        user_id=user.id, username=user.username, role=user.role,  # type: ignore[arg-type]
-        email=email, full_name=full_name, producer="gateway", actor=actor,
-    ))
+    await emit(
+        conn,
+        UserCreated(
+            user_id=user.id,
+            username=user.username,
+            role=user.role,  # type: ignore[arg-type]
+            email=email,
+            full_name=full_name,
+            producer="gateway",
+            actor=actor,
+        ),
+    )
     return user
 
 
@@ -88,8 +100,13 @@ async def lock(conn: asyncpg.Connection) -> None:
 
 
 async def list_page(
-    db: Executor, *, role: str | None, status: str | None, search: str | None,
-    limit: int, offset: int,
+    db: Executor,
+    *,
+    role: str | None,
+    status: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
 ) -> tuple[list[User], int]:
     conditions, params = [], []
     for column, value in (("role", role), ("status", status)):
@@ -103,21 +120,25 @@ async def list_page(
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     total = await db.fetchval(f"SELECT count(*) FROM users {where}", *params)
     rows = await db.fetch(
-        f"SELECT {COLUMNS} FROM users {where} ORDER BY id"
-        f" LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
-        *params, limit, offset,
+        f"SELECT {COLUMNS} FROM users {where} ORDER BY id LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
+        *params,
+        limit,
+        offset,
     )
     return [User(**dict(r)) for r in rows], int(total)
 
 
-async def taken(db: Executor, username: str | None, email: str | None,
-                other_than: int | None = None) -> str | None:
+async def taken(
+    db: Executor, username: str | None, email: str | None, other_than: int | None = None
+) -> str | None:
     """Which of `username` and `email` another user already has, if any."""
     row = await db.fetchrow(
         """SELECT lower(username) = lower($1) AS username, lower(email) = lower($2) AS email
            FROM users WHERE (lower(username) = lower($1) OR lower(email) = lower($2))
              AND id IS DISTINCT FROM $3 LIMIT 1""",
-        username, email, other_than,
+        username,
+        email,
+        other_than,
     )
     if row is None:
         return None
@@ -125,9 +146,7 @@ async def taken(db: Executor, username: str | None, email: str | None,
 
 
 async def active_admins(db: Executor) -> int:
-    return int(await db.fetchval(
-        "SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'"
-    ))
+    return int(await db.fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'"))
 
 
 async def update(conn: asyncpg.Connection, user_id: int, values: dict[str, Any]) -> User:
@@ -135,7 +154,8 @@ async def update(conn: asyncpg.Connection, user_id: int, values: dict[str, Any])
     sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
     row = await conn.fetchrow(
         f"UPDATE users SET {sets}, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}",
-        user_id, *values.values(),
+        user_id,
+        *values.values(),
     )
     return User(**dict(row))
 

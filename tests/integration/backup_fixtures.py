@@ -1,0 +1,82 @@
+"""Fixtures for the backup tests: a gateway, catalog and executor in the test's loop, and
+helpers to wait for a backup, restore or verification to finish through the API."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from libs.testing import TestServers
+from libs.testing.services import running, settings_for
+from lifeboat.embedded import free_port
+from lifeboat.provision import ensure_first_admin
+
+ADMIN_PASSWORD = "admin-password-for-backup-tests"
+FINISHED = {"completed", "failed", "cancelled"}
+# Short leases and retries so that takeovers and retries happen within a test's patience.
+EXECUTOR = {
+    "job_lease_seconds": 6.0,
+    "job_retry_seconds": 0.3,
+    "job_max_attempts": 2,
+    "executor_concurrency": 2,
+}
+
+
+@pytest.fixture
+async def backup_api(
+    servers: TestServers, database_url: str, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    port = free_port()
+    (tmp_path / "tiny").mkdir()
+    destinations = f"tiny={(tmp_path / 'tiny').as_uri()};offsite=s3://nowhere?endpoint_url=http://127.0.0.1:{free_port()}"
+
+    def settings(service: str, **extra: Any) -> Any:
+        return settings_for(
+            service, servers.nats.url, database_url, tmp_path, storage_destinations=destinations, **extra
+        )
+
+    async with (
+        running("catalog", settings("catalog")),
+        running("executor", settings("executor", **EXECUTOR)),
+        running("gateway", settings("gateway", http_port=port)),
+    ):
+        await ensure_first_admin(database_url, "admin", ADMIN_PASSWORD)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=30) as client:
+            reply = await client.post("/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+            reply.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+            client.data_dir = tmp_path  # type: ignore[attr-defined]
+            yield client
+
+
+async def wait_for(client: httpx.AsyncClient, path: str, done: Any, timeout: float = 90.0) -> dict[str, Any]:
+    """GET `path` until `done(body)`; fail with the last body after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        reply = await client.get(path)
+        reply.raise_for_status()
+        body = reply.json()
+        if done(body):
+            return body
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{path} did not finish in {timeout} s: {body}")
+
+
+async def finished_backup(client: httpx.AsyncClient, backup_id: int, timeout: float = 90.0) -> dict[str, Any]:
+    return await wait_for(client, f"/backups/{backup_id}", lambda b: b["status"] in FINISHED, timeout)
+
+
+async def finished_restore(
+    client: httpx.AsyncClient, restore_id: int, timeout: float = 90.0
+) -> dict[str, Any]:
+    body = await wait_for(client, f"/restores/{restore_id}", lambda r: r["status"] in FINISHED, timeout)
+    return dict(body["restore"])
+
+
+async def verified(client: httpx.AsyncClient, backup_id: int, timeout: float = 90.0) -> dict[str, Any]:
+    return await wait_for(client, f"/backups/{backup_id}", lambda b: b["verification"] is not None, timeout)

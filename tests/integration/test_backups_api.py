@@ -1,0 +1,124 @@
+"""Backups through the API, end to end on real servers: gateway → catalog → JOBS → executor →
+pg_dump → zstd → AES-GCM → local storage, then restore, verify, download, delete."""
+
+import hashlib
+import subprocess
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from libs.testing.fingerprint import fingerprint
+from services.executor.engines.base import Target
+from tests.integration.backup_fixtures import backup_api, finished_backup, finished_restore, verified
+
+__all__ = ["backup_api"]
+LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+
+
+@pytest.fixture
+async def pgbench_database():
+    name = f"lb_src_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(LOCAL_PG)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [PGBENCH, "-i", "-s", "1", "-q", "-h", "127.0.0.1", "-U", "postgres", name],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield name
+    finally:
+        for database in await admin.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{name}%"
+        ):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database["datname"]}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _postgres_database(client: httpx.AsyncClient, database_name: str, password: str = "pw") -> int:
+    server = await client.post(
+        "/servers",
+        json={
+            "name": f"pg-{uuid.uuid4().hex[:6]}",
+            "engine_type": "postgresql",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "credentials": {"username": "postgres", "password": password},
+        },
+    )
+    assert server.status_code == 201, server.text
+    database = await client.post(
+        "/databases",
+        json={
+            "name": f"db-{uuid.uuid4().hex[:6]}",
+            "database_type": "postgresql",
+            "engine_id": server.json()["id"],
+            "use_engine_credentials": True,
+            "database_name": database_name,
+        },
+    )
+    assert database.status_code in (200, 201), database.text
+    return int(database.json()["database"]["id"])
+
+
+def _target(name: str) -> Target:
+    return Target(engine="postgresql", host="127.0.0.1", port=5432, database=name, username="postgres")
+
+
+async def test_postgres_backup_restores_verifies_downloads_and_deletes(backup_api, pgbench_database):
+    database_id = await _postgres_database(backup_api, pgbench_database)
+
+    queued = await backup_api.post(f"/databases/{database_id}/backup")
+    assert queued.status_code == 202, queued.text
+    backup = await finished_backup(backup_api, queued.json()["backup_id"])
+    assert backup["status"] == "completed", backup
+    assert backup["size_bytes"] > 0 and backup["checksum"].startswith("sha256:")
+    assert backup["blob_name"].endswith(".lbart") and backup["compression_type"] == "zstd"
+    assert backup["tool_version"].startswith("pg_dump (PostgreSQL) 18")
+    status = (await backup_api.get(f"/backups/{backup['id']}/status")).json()
+    assert status["status"] == "completed" and status["progress_percent"] == 100
+
+    listed = (
+        await backup_api.get("/backups", params={"database_id": database_id, "status": "completed"})
+    ).json()
+    assert [b["id"] for b in listed["items"]] == [backup["id"]] and listed["total"] == 1
+
+    restore_name = f"{pgbench_database}_restored"
+    accepted = await backup_api.post(
+        f"/backups/{backup['id']}/restore", json={"target_database": restore_name}
+    )
+    assert accepted.status_code == 202, accepted.text
+    restore = await finished_restore(backup_api, accepted.json()["restore_id"])
+    assert restore["status"] == "completed", restore
+    assert restore["table_counts"]["public.pgbench_accounts"] == 100000
+    assert await fingerprint("postgresql", _target(restore_name)) == await fingerprint(
+        "postgresql", _target(pgbench_database)
+    )
+
+    again = await backup_api.post(f"/backups/{backup['id']}/restore", json={"target_database": restore_name})
+    refused = await finished_restore(backup_api, again.json()["restore_id"])
+    assert refused["status"] == "failed" and "not_empty" in refused["errors"][0]
+
+    await backup_api.post(f"/backups/{backup['id']}/verify", json={"test_restore": True})
+    checked = await verified(backup_api, backup["id"])
+    assert checked["verified"] is True, checked["verification"]
+    assert set(checked["verification"]["checks_performed"].values()) == {"passed"}
+    assert checked["verification"]["table_counts"]["public.pgbench_accounts"] == 100000
+
+    link = (await backup_api.post(f"/backups/{backup['id']}/download")).json()
+    async with httpx.AsyncClient() as anonymous:
+        artifact = await anonymous.get(link["download_url"])
+        assert artifact.status_code == 200
+        assert "sha256:" + hashlib.sha256(artifact.content).hexdigest() == backup["checksum"]
+        tampered = await anonymous.get(link["download_url"].replace("signature=", "signature=0"))
+        assert tampered.status_code == 403
+
+    files = (await backup_api.get("/backups/files", params={"prefix": "postgresql/"})).json()
+    assert backup["blob_name"] in [f["name"] for f in files["files"]]
+    assert (await backup_api.delete(f"/backups/{backup['id']}")).status_code == 200
+    assert (await backup_api.get(f"/backups/{backup['id']}")).status_code == 404
+    assert not list(Path(backup_api.data_dir, "backups").rglob("*.lbart"))  # type: ignore[attr-defined]
