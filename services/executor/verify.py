@@ -8,12 +8,14 @@ not a job failure; only an unreachable store or server is retried."""
 import contextlib
 import secrets
 import time
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 
 from contracts.backups import BeginJob, VerifySpec
 from contracts.events import BackupVerified
 from contracts.jobs import VerifyJob
 from libs.crypto.artifact import ArtifactError
-from libs.crypto.manifest import ManifestError
+from libs.crypto.manifest import Manifest, ManifestError
 from libs.pipeline import read_stream
 from libs.storage import StorageError
 from services.executor.context import JobContext, JobFailure
@@ -23,6 +25,7 @@ from services.executor.leases import Lease
 from services.executor.progress import Progress
 from services.executor.restore import check_stored_checksum, counted, read_manifest
 
+T = TypeVar("T")
 PHASES = ["metadata_validation", "checksum_validation", "decryption", "test_restore"]
 CHECKS = (
     "file_integrity",
@@ -60,30 +63,21 @@ async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerifi
     counts: dict[str, int] = {}
     done = [0]
     async with Progress(nc, "verify", job.id, job.backup_id, PHASES) as progress:
-        try:
-            manifest = await read_manifest(storage, spec.storage_key)
-            if manifest.backup_id != str(spec.backup_id) or manifest.artifact_key != spec.storage_key:
-                raise ArtifactError("header: the manifest belongs to another backup")
-            checks["file_integrity"] = checks["metadata_validation"] = "passed"
+        manifest = await _check(checks, issues, "metadata_validation", _read_manifest(storage, spec))
+        if manifest is not None:
+            checks["file_integrity"] = "passed"
             progress.total_bytes = manifest.stored_size
             progress.phase("checksum_validation", lambda: done[0])
-            await check_stored_checksum(storage, spec.storage_key, spec.checksum, done)
-            checks["checksum_validation"] = "passed"
+            checksum = check_stored_checksum(storage, spec.storage_key, spec.checksum, done)
+            intact = await _check(checks, issues, "checksum_validation", checksum) is not None
             done[0] = 0
             progress.total_bytes = manifest.plain_size
             progress.phase("decryption", lambda: done[0])
-            async for _ in counted(read_stream(storage, spec.storage_key, ctx.keyring, manifest), done):
-                pass
-            checks["encryption_validation"] = checks["compression_validation"] = "passed"
-        except (ArtifactError, ManifestError) as exc:
-            failed = _check_of(exc) if isinstance(exc, ArtifactError) else "metadata_validation"
-            checks[failed] = "failed"
-            issues.append(f"{failed}: {exc}")
-        except StorageError as exc:
-            if "no such object" not in str(exc):
-                raise
-            checks["file_integrity"] = "failed"
-            issues.append(f"file_integrity: {exc}")
+            # Every chunk is read even after a checksum mismatch, so the report says what is damaged.
+            plain = read_stream(storage, spec.storage_key, ctx.keyring, manifest if intact else None)
+            decrypted = await _check(checks, issues, "encryption_validation", _drain(counted(plain, done)))
+            if decrypted:
+                checks["compression_validation"] = "passed"
         if job.test_restore and not issues:
             progress.phase("test_restore")
             counts = await _test_restore(spec, ctx, checks, issues)
@@ -97,6 +91,39 @@ async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerifi
         duration_seconds=time.monotonic() - started,
         producer="executor",
     )
+
+
+async def _read_manifest(storage, spec: VerifySpec) -> Manifest:  # type: ignore[no-untyped-def]
+    manifest = await read_manifest(storage, spec.storage_key)
+    if manifest.backup_id != str(spec.backup_id) or manifest.artifact_key != spec.storage_key:
+        raise ArtifactError("header: the manifest belongs to another backup")
+    return manifest
+
+
+async def _drain(source: AsyncIterator[bytes]) -> bool:
+    """Read `source` to the end; True, so that a passed check is told from a failed one."""
+    async for _ in source:
+        pass
+    return True
+
+
+async def _check(checks: dict[str, str], issues: list[str], name: str, step: Awaitable[T]) -> T | None:
+    """Run one check; record `name` passed, or the check the error names as failed."""
+    try:
+        result = await step
+    except (ArtifactError, ManifestError) as exc:
+        failed = _check_of(exc) if isinstance(exc, ArtifactError) else "metadata_validation"
+        reason = str(exc)
+    except StorageError as exc:
+        if "no such object" not in str(exc):
+            raise  # unreachable storage: retried, not a verdict on the backup
+        failed, reason = "file_integrity", str(exc)
+    else:
+        checks[name] = "passed"
+        return True if result is None else result  # type: ignore[return-value]
+    checks[failed] = "failed"
+    issues.append(f"{failed}: {reason}")
+    return None
 
 
 async def _test_restore(
