@@ -94,7 +94,7 @@ async def test_postgres_backup_restores_verifies_downloads_and_deletes(backup_ap
     assert accepted.status_code == 202, accepted.text
     restore = await finished_restore(backup_api, accepted.json()["restore_id"])
     assert restore["status"] == "completed", restore
-    assert restore["table_counts"]["public.pgbench_accounts"] == 100000
+    assert restore["table_counts"]["pgbench_accounts"] == 100000
     assert await fingerprint("postgresql", _target(restore_name)) == await fingerprint(
         "postgresql", _target(pgbench_database)
     )
@@ -107,7 +107,7 @@ async def test_postgres_backup_restores_verifies_downloads_and_deletes(backup_ap
     checked = await verified(backup_api, backup["id"])
     assert checked["verified"] is True, checked["verification"]
     assert set(checked["verification"]["checks_performed"].values()) == {"passed"}
-    assert checked["verification"]["table_counts"]["public.pgbench_accounts"] == 100000
+    assert checked["verification"]["table_counts"]["pgbench_accounts"] == 100000
 
     link = (await backup_api.post(f"/backups/{backup['id']}/download")).json()
     async with httpx.AsyncClient() as anonymous:
