@@ -3,14 +3,16 @@ helpers to wait for a backup, restore or verification to finish through the API.
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
 from libs.testing import TestServers
+from libs.testing.s3 import moto_s3_server
 from libs.testing.services import running, settings_for
 from lifeboat.embedded import free_port
 from lifeboat.provision import ensure_first_admin
@@ -26,13 +28,34 @@ EXECUTOR = {
 }
 
 
+BUCKET = "lifeboat-tests"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API (moto_server) with one bucket; credentials as any AWS client finds them."""
+    with moto_s3_server() as endpoint, pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        yield endpoint
+
+
 @pytest.fixture
 async def backup_api(
-    servers: TestServers, database_url: str, tmp_path: Path
+    servers: TestServers, database_url: str, tmp_path: Path, s3_endpoint: str
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """Gateway, catalog and executor; destinations `default` (local), `tiny` (a directory a test
+    may mount a tiny tmpfs on), `offsite` (S3 nobody answers) and `s3` (moto_server)."""
     port = free_port()
     (tmp_path / "tiny").mkdir()
-    destinations = f"tiny={(tmp_path / 'tiny').as_uri()};offsite=s3://nowhere?endpoint_url=http://127.0.0.1:{free_port()}"
+    destinations = ";".join(
+        [
+            f"tiny={(tmp_path / 'tiny').as_uri()}",
+            f"offsite=s3://nowhere?endpoint_url=http://127.0.0.1:{free_port()}",
+            f"s3=s3://{BUCKET}/backups?endpoint_url={s3_endpoint}",
+        ]
+    )
 
     def settings(service: str, **extra: Any) -> Any:
         return settings_for(

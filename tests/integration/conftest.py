@@ -54,10 +54,17 @@ async def audit_from_now(servers: TestServers) -> None:
         js = connection.jetstream()
         with contextlib.suppress(NotFoundError):
             await js.delete_consumer(subjects.EVENTS_STREAM, "audit")
-        await js.add_consumer(subjects.EVENTS_STREAM, ConsumerConfig(
-            durable_name="audit", filter_subject=subjects.ALL_EVENTS, deliver_policy=DeliverPolicy.NEW,
-            ack_policy=AckPolicy.EXPLICIT, max_deliver=8, ack_wait=30,
-        ))
+        await js.add_consumer(
+            subjects.EVENTS_STREAM,
+            ConsumerConfig(
+                durable_name="audit",
+                filter_subject=subjects.ALL_EVENTS,
+                deliver_policy=DeliverPolicy.NEW,
+                ack_policy=AckPolicy.EXPLICIT,
+                max_deliver=8,
+                ack_wait=30,
+            ),
+        )
     finally:
         await connection.close()
 
@@ -69,3 +76,8 @@ async def audit_api(
     """`api` with the audit running too."""
     async with running("audit", stack_settings("audit")):
         yield api
+
+
+from tests.integration.backup_fixtures import backup_api, s3_endpoint  # noqa: E402  (fixtures)
+
+__all__ = ["backup_api", "s3_endpoint"]

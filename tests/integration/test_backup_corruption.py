@@ -6,10 +6,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.integration.backup_fixtures import backup_api, finished_backup, finished_restore, verified
+from tests.integration.backup_fixtures import finished_backup, finished_restore, verified
 from tests.integration.test_backups_api import LOCAL_PG, _postgres_database, pgbench_database
 
-__all__ = ["backup_api", "pgbench_database"]
+__all__ = ["pgbench_database"]
 
 
 def _flip_byte(path: Path) -> None:

@@ -9,9 +9,7 @@ import httpx
 
 from libs.testing.engine_data import fill_redis, mariadb_database, mariadb_user, redis_server, sqlite_database
 from libs.testing.fingerprint import fingerprint
-from tests.integration.backup_fixtures import backup_api, finished_backup, finished_restore
-
-__all__ = ["backup_api"]
+from tests.integration.backup_fixtures import finished_backup, finished_restore
 
 
 async def _server(client: httpx.AsyncClient, engine: str, host: str, port: int, username, password) -> int:

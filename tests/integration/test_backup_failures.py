@@ -10,10 +10,10 @@ import httpx
 import psutil
 import pytest
 
-from tests.integration.backup_fixtures import backup_api, finished_backup
+from tests.integration.backup_fixtures import finished_backup
 from tests.integration.test_backups_api import _postgres_database, pgbench_database
 
-__all__ = ["backup_api", "pgbench_database"]
+__all__ = ["pgbench_database"]
 
 
 def _artifacts(client: httpx.AsyncClient) -> list[Path]:

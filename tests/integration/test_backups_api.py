@@ -7,14 +7,14 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import boto3
 import httpx
 import pytest
 
 from libs.testing.fingerprint import fingerprint
 from services.executor.engines.base import Target
-from tests.integration.backup_fixtures import backup_api, finished_backup, finished_restore, verified
+from tests.integration.backup_fixtures import BUCKET, finished_backup, finished_restore, verified
 
-__all__ = ["backup_api"]
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 
@@ -122,3 +122,31 @@ async def test_postgres_backup_restores_verifies_downloads_and_deletes(backup_ap
     assert (await backup_api.delete(f"/backups/{backup['id']}")).status_code == 200
     assert (await backup_api.get(f"/backups/{backup['id']}")).status_code == 404
     assert not list(Path(backup_api.data_dir, "backups").rglob("*.lbart"))  # type: ignore[attr-defined]
+
+
+async def test_backup_to_s3_restores_and_downloads_by_presigned_url(
+    backup_api, pgbench_database, s3_endpoint
+):
+    database_id = await _postgres_database(backup_api, pgbench_database)
+    await backup_api.put(f"/databases/{database_id}", json={"backup_destination": "s3"})
+    queued = (await backup_api.post(f"/databases/{database_id}/backup")).json()
+    backup = await finished_backup(backup_api, queued["backup_id"])
+    assert backup["status"] == "completed", backup
+    assert backup["storage_path"].startswith(f"s3://{BUCKET}/backups/postgresql/")
+
+    link = (await backup_api.post(f"/backups/{backup['id']}/download")).json()
+    assert link["download_url"].startswith(s3_endpoint)
+    async with httpx.AsyncClient() as anonymous:
+        artifact = await anonymous.get(link["download_url"])
+    assert "sha256:" + hashlib.sha256(artifact.content).hexdigest() == backup["checksum"]
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    assert not s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+
+    target = f"{pgbench_database}_from_s3"
+    accepted = (
+        await backup_api.post(f"/backups/{backup['id']}/restore", json={"target_database": target})
+    ).json()
+    assert (await finished_restore(backup_api, accepted["restore_id"]))["status"] == "completed"
+    assert await fingerprint("postgresql", _target(target)) == await fingerprint(
+        "postgresql", _target(pgbench_database)
+    )
