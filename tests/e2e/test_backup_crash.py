@@ -2,7 +2,9 @@
 newer fencing token by the restarted executor, and completes exactly once; nothing is left of
 the first attempt. The database password shows up in no process's arguments or environment."""
 
+import asyncio
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,7 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import ADMIN_PASSWORD, Stack
+from tests.e2e.test_stack import _events_stream_contents, _table_contents
 
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 PSQL = "/usr/bin/psql"
@@ -117,4 +120,55 @@ def test_killed_executor_job_completes_once_and_leaves_nothing(stack: Stack, big
     while api.get(f"/backups/{backup_id}").json()["verification"] is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert api.get(f"/backups/{backup_id}").json()["verified"] is True
-    assert PASSWORD not in stack.everything_logged()
+
+
+def test_backup_now_shows_progress_and_the_password_stays_sealed(stack: Stack, database: dict):
+    env = {
+        **stack.env,
+        "LIFEBOAT_PASSWORD": ADMIN_PASSWORD,
+        "LIFEBOAT_API_URL": stack.base_url,
+        "COLUMNS": "100",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "lifeboat", "backup", "now", "crash-source"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "completed" in done.stdout and "backup" in done.stdout
+    assert "dumping" in done.stdout or "MB" in done.stdout or "%" in done.stdout  # the bar was drawn
+
+    api = stack.login()
+    responses = [
+        api.get("/backups").text,
+        api.get(f"/databases/{database['id']}").text,
+        api.get("/servers").text,
+    ]
+    deadline = time.monotonic() + 20
+    while not api.get("/audit/logs", params={"resource_type": "backup"}).json()["total"]:
+        assert time.monotonic() < deadline, "backup events never reached the audit log"
+        time.sleep(0.3)
+    responses.append(api.get("/audit/export", params={"format": "csv"}).text)
+    stream = asyncio.run(_events_stream_contents(stack))
+    tables = asyncio.run(
+        _table_contents(
+            stack,
+            [
+                "audit.audit_log",
+                "catalog.backups",
+                "catalog.restores",
+                "catalog.outbox",
+                "executor.outbox",
+            ],
+        )
+    )
+    for where, text in {
+        "API responses": "\n".join(responses),
+        "service logs": stack.everything_logged(),
+        "EVENTS stream": stream,
+        "database tables": tables,
+    }.items():
+        assert PASSWORD not in text, f"the database password appears in the {where}"
+    assert "backup.completed" in stream
