@@ -25,9 +25,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy contracts libs
 
-# Benchmarks (not tests): for now the compress+encrypt stage alone, in MB/s.
+# Benchmarks (not tests): the compress+encrypt stage alone in MB/s, then a whole backup and restore
+# of a 1 GB pgbench database (on the local PostgreSQL at 127.0.0.1:5432) through `lifeboat up`
+# against pg_dump/zstd/pg_restore by hand; numbers in bench/results/latest.json.
+# BENCH_LARGE=1 also backs up a 4x database for the executor's peak memory (slow).
 bench: $(STAMP)
-	$(BIN)/python bench/pipeline_throughput.py
+	mkdir -p bench/results
+	bash -o pipefail -c '$(BIN)/python bench/pipeline_throughput.py | tee bench/results/pipeline_throughput.txt'
+	$(BIN)/python bench/backup_vs_tools.py --pipeline-output bench/results/pipeline_throughput.txt $(if $(filter 1,$(BENCH_LARGE)),--large)
 
 # Regenerate the checked-in JSON Schemas after changing an event in contracts/.
 schemas: $(STAMP)

@@ -89,7 +89,7 @@ def running_stack(data_dir: Path, output: Path) -> Iterator[Stack]:
     base_url = f"http://127.0.0.1:{http_port}"
     children: list[psutil.Process] = []
     try:
-        wait_healthy(base_url, 90)
+        wait_healthy(base_url, 150)  # generous: a loaded 2-core machine starts seven processes slowly
         children = psutil.Process(process.pid).children(recursive=True)
         yield Stack(process, data_dir, output, base_url, env)
     finally:
