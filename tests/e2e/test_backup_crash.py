@@ -60,6 +60,33 @@ def _secrets_visible() -> list[str]:
     return seen
 
 
+@pytest.fixture(scope="module")
+def database(stack: Stack, big_database: str) -> dict:
+    """The same source, registered again for the command-line test."""
+    api = stack.login()
+    server = api.post(
+        "/servers",
+        json={
+            "name": "local-pg-cli",
+            "engine_type": "postgresql",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "credentials": {"username": "postgres", "password": PASSWORD},
+        },
+    ).json()
+    reply = api.post(
+        "/databases",
+        json={
+            "name": "cli-source",
+            "database_type": "postgresql",
+            "engine_id": server["id"],
+            "use_engine_credentials": True,
+            "database_name": big_database,
+        },
+    )
+    return reply.json()["database"]
+
+
 def test_killed_executor_job_completes_once_and_leaves_nothing(stack: Stack, big_database: str):
     api = stack.login()
     server = api.post(
@@ -130,7 +157,7 @@ def test_backup_now_shows_progress_and_the_password_stays_sealed(stack: Stack, d
         "COLUMNS": "100",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "lifeboat", "backup", "now", "crash-source"],
+        [sys.executable, "-m", "lifeboat", "backup", "now", "cli-source"],
         env=env,
         capture_output=True,
         text=True,
