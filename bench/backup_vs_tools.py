@@ -81,7 +81,6 @@ RSS_MAX_MB = 150.0
 RSS_GROWTH_MAX = 0.10
 
 MB = 1e6
-MIB = 1024 * 1024
 
 
 class BenchError(Exception):
@@ -606,7 +605,7 @@ def measure_rounds(
             f"Lifeboat {row['lifeboat_backup_s']:.1f} s, -Fc {row['raw_dump_fc_s']:.1f} s; "
             f"restore {row['raw_restore_s']:.1f} s, Lifeboat {seconds(row['lifeboat_restore_s'])}, "
             f"zstd|pg_restore {row['raw_restore_zstd_s']:.1f} s; "
-            f"executor peak {row['executor_peak_rss_backup'] / MIB:.1f} MiB"
+            f"executor peak {row['executor_peak_rss_backup'] / MB:.1f} MB"
         )
     for path in (zst, plain):
         path.unlink(missing_ok=True)
@@ -675,11 +674,12 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def per_round(rounds: list[dict[str, Any]], key: str) -> str:
-    return " ".join("-" if row.get(key) is None else f"{row[key] / MIB:.0f}" for row in rounds)
+    return " ".join("-" if row.get(key) is None else f"{row[key] / MB:.0f}" for row in rounds)
 
 
 def mib(value: int | None) -> str:
-    return "-" if value is None else f"{value / MIB:.1f} MiB"
+    """Memory in MB (10^6 bytes), the unit of the target."""
+    return "-" if value is None else f"{value / MB:.1f} MB"
 
 
 OPERATIONS = {
@@ -747,7 +747,7 @@ def report(
         checks += [
             (f"executor peak RSS, 4x backup ({results.large['database_bytes'] / 1e9:.2f} GB)",
              mib(peak_4x), f"<= {RSS_MAX_MB:.0f} MB", peak_4x <= RSS_MAX_MB * MB),
-            (f"4x vs first 1x backup ({first_1x / MIB:.1f} MiB), no restore yet", f"{growth * 100:+.1f} %",
+            (f"4x vs first 1x backup ({first_1x / MB:.1f} MB), no restore yet", f"{growth * 100:+.1f} %",
              f"within {RSS_GROWTH_MAX * 100:.0f} %", abs(growth) <= RSS_GROWTH_MAX),
         ]  # fmt: skip
     else:
@@ -758,8 +758,8 @@ def report(
     restore_tools = sorted({name for row in rounds for name in row["tool_peak_rss_restore"]})
     info = [
         ("executor idle RSS (before the first job)", mib(results.idle_rss)),
-        ("executor RSS before each 1x backup (MiB)", per_round(rounds, "executor_rss_before_backup")),
-        ("executor peak RSS of each 1x backup (MiB)", per_round(rounds, "executor_peak_rss_backup")),
+        ("executor RSS before each 1x backup (MB)", per_round(rounds, "executor_rss_before_backup")),
+        ("executor peak RSS of each 1x backup (MB)", per_round(rounds, "executor_peak_rss_backup")),
         ("pg_dump peak RSS (the executor's child)", mib(peak(rounds, "tool_peak_rss_backup", "pg_dump"))),
         ("executor peak RSS during restore", mib(peak(rounds, "executor_peak_rss_restore"))),
         *((f"{name} peak RSS during restore (child)", mib(peak(rounds, "tool_peak_rss_restore", name)))
@@ -920,7 +920,7 @@ def main() -> int:
             })  # fmt: skip
             database = reply.get("database", reply)  # {"message", "database": {...}}
             idle_rss = stack.executor().memory_info().rss
-            log(f"executor idle RSS {idle_rss / MIB:.1f} MiB")
+            log(f"executor idle RSS {idle_rss / MB:.1f} MB")
             results = measure_rounds(
                 args, source, tools, api, stack, database["id"], raw_dir, owned, large, server["id"]
             )
