@@ -214,20 +214,9 @@ class BackupHandlers:
                 raise _gone(request.backup_id, "deleted")
             if row["status"] not in backups.ACTIVE:
                 raise _gone(row["id"], row["status"])
-            if request.fence <= row["fence"]:
-                raise Refused(409, "STALE_ATTEMPT", f"attempt {request.fence} is older than {row['fence']}")
+            claimed = backups.claim(row, request.fence, request.executor)
             endpoint = await self._endpoint_of(conn, row)
-            await backup_store.update_backup(
-                conn,
-                row["id"],
-                {
-                    "status": "in_progress",
-                    "fence": request.fence,
-                    "attempts": row["attempts"] + 1,
-                    "executor": request.executor,
-                    "started_at": row["started_at"] or datetime.now(UTC),
-                },
-            )
+            await backup_store.update_backup(conn, row["id"], claimed)
         return BackupSpec(
             backup_id=row["id"],
             job_id=str(row["job_id"]),
@@ -341,22 +330,11 @@ class BackupHandlers:
             row = await backup_store.get_restore(conn, request.restore_id, for_update=True)
             if row is None or row["status"] not in backups.ACTIVE:
                 raise Refused(409, "JOB_NOT_RUNNABLE", f"restore {request.restore_id} will not run")
-            if request.fence <= row["fence"]:
-                raise Refused(409, "STALE_ATTEMPT", f"attempt {request.fence} is older than {row['fence']}")
+            claimed = backups.claim(row, request.fence, request.executor)
             backup = await backup_store.get_backup(conn, row["backup_id"])
             if backup is None or backup["status"] != "completed":
                 raise Refused(409, "JOB_NOT_RUNNABLE", "the backup of this restore is gone")
-            await backup_store.update_restore(
-                conn,
-                row["id"],
-                {
-                    "status": "in_progress",
-                    "fence": request.fence,
-                    "attempts": row["attempts"] + 1,
-                    "executor": request.executor,
-                    "started_at": row["started_at"] or datetime.now(UTC),
-                },
-            )
+            await backup_store.update_restore(conn, row["id"], claimed)
         return RestoreSpec(
             restore_id=row["id"],
             backup_id=backup["id"],

@@ -5,7 +5,7 @@ from typing import Any
 import asyncpg
 
 from contracts.backups import ListBackups
-from services.catalog.store import Executor, _page, _where
+from services.catalog.store import Executor, _page, _where, insert_row, update_row
 
 BACKUPS = """SELECT b.*,
     (SELECT count(*) FROM restores r WHERE r.backup_id = b.id AND r.status = 'completed') AS restore_count,
@@ -18,9 +18,7 @@ async def next_backup_id(conn: asyncpg.Connection) -> int:
 
 
 async def insert_backup(conn: asyncpg.Connection, values: dict[str, Any]) -> None:
-    columns = ", ".join(values)
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
-    await conn.execute(f"INSERT INTO backups ({columns}) VALUES ({params})", *values.values())
+    await insert_row(conn, "backups", values)
 
 
 async def get_backup(db: Executor, backup_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -40,10 +38,7 @@ async def get_backup_by_key(db: Executor, destination: str, key: str) -> dict[st
 
 
 async def update_backup(conn: asyncpg.Connection, backup_id: int, values: dict[str, Any]) -> None:
-    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    await conn.execute(
-        f"UPDATE backups SET {sets}, updated_at = now() WHERE id = $1", backup_id, *values.values()
-    )
+    await update_row(conn, "backups", backup_id, values)
 
 
 async def delete_backup(conn: asyncpg.Connection, backup_id: int) -> None:
@@ -67,13 +62,7 @@ async def list_backups(db: Executor, query: ListBackups) -> tuple[list[dict[str,
 
 
 async def insert_restore(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
-    columns = ", ".join(values)
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
-    return int(
-        await conn.fetchval(
-            f"INSERT INTO restores ({columns}) VALUES ({params}) RETURNING id", *values.values()
-        )
-    )
+    return await insert_row(conn, "restores", values)
 
 
 async def get_restore(db: Executor, restore_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -83,10 +72,7 @@ async def get_restore(db: Executor, restore_id: int, *, for_update: bool = False
 
 
 async def update_restore(conn: asyncpg.Connection, restore_id: int, values: dict[str, Any]) -> None:
-    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    await conn.execute(
-        f"UPDATE restores SET {sets}, updated_at = now() WHERE id = $1", restore_id, *values.values()
-    )
+    await update_row(conn, "restores", restore_id, values)
 
 
 async def active_restore_into(conn: asyncpg.Connection, endpoint_key: dict[str, Any]) -> int | None:

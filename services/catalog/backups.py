@@ -1,7 +1,7 @@
 """Rules for backup and restore records, as pure functions of data."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -9,10 +9,25 @@ import msgspec
 from contracts.backups import BackupView, RestoreView
 from contracts.connections import Endpoint
 from contracts.secrets import SealedSecret
+from libs.errors import Refused
 
 FILE_FORMATS = {"postgresql": "pgdump", "mysql": "sql", "mariadb": "sql", "sqlite": "sqlite3", "redis": "rdb"}
 ACTIVE = ("pending", "in_progress")
 ARTIFACT_SUFFIX = ".lbart"
+
+
+def claim(row: dict[str, Any], fence: int, executor: str) -> dict[str, Any]:
+    """The columns a backup or restore record takes when an executor claims its job with
+    fencing token `fence`; an attempt older than the record's is refused."""
+    if fence <= row["fence"]:
+        raise Refused(409, "STALE_ATTEMPT", f"attempt {fence} is older than {row['fence']}")
+    return {
+        "status": "in_progress",
+        "fence": fence,
+        "attempts": row["attempts"] + 1,
+        "executor": executor,
+        "started_at": row["started_at"] or datetime.now(UTC),
+    }
 
 
 def _slug(text: str) -> str:

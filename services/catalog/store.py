@@ -14,7 +14,7 @@ SERVERS = (
 DATABASES = "SELECT d.*, s.name AS engine_name FROM databases d LEFT JOIN servers s ON s.id = d.server_id"
 
 
-async def _insert(conn: asyncpg.Connection, table: str, values: dict[str, Any]) -> int:
+async def insert_row(conn: asyncpg.Connection, table: str, values: dict[str, Any]) -> int:
     columns = ", ".join(values)
     params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
     return int(
@@ -24,7 +24,7 @@ async def _insert(conn: asyncpg.Connection, table: str, values: dict[str, Any]) 
     )
 
 
-async def _update(conn: asyncpg.Connection, table: str, row_id: int, values: dict[str, Any]) -> None:
+async def update_row(conn: asyncpg.Connection, table: str, row_id: int, values: dict[str, Any]) -> None:
     sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
     await conn.execute(
         f"UPDATE {table} SET {sets}, updated_at = now() WHERE id = $1", row_id, *values.values()
@@ -56,13 +56,13 @@ async def _page(
 
 
 async def insert_server(conn: asyncpg.Connection, values: dict[str, Any]) -> dict[str, Any]:
-    server = await get_server(conn, await _insert(conn, "servers", values))
+    server = await get_server(conn, await insert_row(conn, "servers", values))
     assert server is not None
     return server
 
 
 async def update_server(conn: asyncpg.Connection, server_id: int, values: dict[str, Any]) -> dict[str, Any]:
-    await _update(conn, "servers", server_id, values)
+    await update_row(conn, "servers", server_id, values)
     server = await get_server(conn, server_id)
     assert server is not None
     return server
@@ -103,7 +103,7 @@ async def list_servers(db: Executor, query: ListServers) -> tuple[list[dict[str,
 
 
 async def insert_database(conn: asyncpg.Connection, values: dict[str, Any]) -> dict[str, Any]:
-    database = await get_database(conn, await _insert(conn, "databases", values))
+    database = await get_database(conn, await insert_row(conn, "databases", values))
     assert database is not None
     return database
 
@@ -111,7 +111,7 @@ async def insert_database(conn: asyncpg.Connection, values: dict[str, Any]) -> d
 async def update_database(
     conn: asyncpg.Connection, database_id: int, values: dict[str, Any]
 ) -> dict[str, Any]:
-    await _update(conn, "databases", database_id, values)
+    await update_row(conn, "databases", database_id, values)
     database = await get_database(conn, database_id)
     assert database is not None
     return database

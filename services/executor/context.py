@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 from faststream.nats import NatsBroker
@@ -77,9 +77,6 @@ class JobContext:
             if exc.status == 409:
                 raise Abandon(exc.detail) from None
             raise JobFailure("internal", f"catalog refused {operation}: {exc.detail}") from None
-
-    async def report(self, operation: str, request: msgspec.Struct) -> Any:
-        return await rpc.call(self.broker, "catalog", operation, request, dict, timeout=15)
 
     def target(self, endpoint: Endpoint) -> Target:
         password = None

@@ -60,14 +60,13 @@ def _secrets_visible() -> list[str]:
     return seen
 
 
-@pytest.fixture(scope="module")
-def database(stack: Stack, big_database: str) -> dict:
-    """The same source, registered again for the command-line test."""
+def _register(stack: Stack, name: str, big_database: str) -> dict:
+    """A server with the password and a database on it that inherits the server's login."""
     api = stack.login()
     server = api.post(
         "/servers",
         json={
-            "name": "local-pg-cli",
+            "name": f"local-pg-{name}",
             "engine_type": "postgresql",
             "host": "127.0.0.1",
             "port": 5432,
@@ -77,7 +76,7 @@ def database(stack: Stack, big_database: str) -> dict:
     reply = api.post(
         "/databases",
         json={
-            "name": "cli-source",
+            "name": name,
             "database_type": "postgresql",
             "engine_id": server["id"],
             "use_engine_credentials": True,
@@ -87,28 +86,15 @@ def database(stack: Stack, big_database: str) -> dict:
     return reply.json()["database"]
 
 
+@pytest.fixture(scope="module")
+def database(stack: Stack, big_database: str) -> dict:
+    """The same source, registered again for the command-line test."""
+    return _register(stack, "cli-source", big_database)
+
+
 def test_killed_executor_job_completes_once_and_leaves_nothing(stack: Stack, big_database: str):
     api = stack.login()
-    server = api.post(
-        "/servers",
-        json={
-            "name": "local-pg",
-            "engine_type": "postgresql",
-            "host": "127.0.0.1",
-            "port": 5432,
-            "credentials": {"username": "postgres", "password": PASSWORD},
-        },
-    ).json()
-    database = api.post(
-        "/databases",
-        json={
-            "name": "crash-source",
-            "database_type": "postgresql",
-            "engine_id": server["id"],
-            "use_engine_credentials": True,
-            "database_name": big_database,
-        },
-    ).json()["database"]
+    database = _register(stack, "crash-source", big_database)
     backup_id = api.post(f"/databases/{database['id']}/backup").json()["backup_id"]
 
     first_executor = stack.service_process("executor")
