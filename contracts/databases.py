@@ -14,6 +14,8 @@ Compression = Literal["zstd", "gzip", "none"]
 DatabaseName = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
+RetentionDays = Annotated[int, msgspec.Meta(ge=1, le=36_500)]
+
 class CreateDatabase(Request, frozen=True, kw_only=True):
     name: Name
     database_type: EngineType
@@ -43,6 +45,7 @@ class UpdateDatabase(Request, frozen=True, kw_only=True):
     username: Username | None | UnsetType = UNSET
     password: SealedSecret | UnsetType = UNSET
     policy_id: int | None | UnsetType = UNSET
+    retention_days: RetentionDays | None | UnsetType = UNSET
     enabled: bool | UnsetType = UNSET
     compression: Compression | UnsetType = UNSET
     backup_destination: Label | None | UnsetType = UNSET
@@ -79,6 +82,7 @@ class DatabaseView(msgspec.Struct, frozen=True, kw_only=True):
     username: str | None
     has_password: bool
     policy_id: int | None
+    retention_days: int | None = None
     enabled: bool
     compression: str
     backup_destination: str | None

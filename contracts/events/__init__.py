@@ -34,6 +34,18 @@ from contracts.events.identity import (
     UserLoggedOut,
     UserUpdated,
 )
+from contracts.events.scheduling import (
+    FireHandled,
+    PolicyCreated,
+    PolicyDeleted,
+    PolicyUpdated,
+    RetentionApplied,
+    ScheduleCreated,
+    ScheduleDeleted,
+    ScheduleFired,
+    SchedulerControlled,
+    ScheduleUpdated,
+)
 from contracts.events.system import ServiceStarted, ServiceStopped
 
 ALL_EVENTS: tuple[type, ...] = (
@@ -67,10 +79,30 @@ ALL_EVENTS: tuple[type, ...] = (
     RestoreStarted,
     RestoreCompleted,
     RestoreFailed,
+    ScheduleCreated,
+    ScheduleUpdated,
+    ScheduleDeleted,
+    ScheduleFired,
+    SchedulerControlled,
+    FireHandled,
+    PolicyCreated,
+    PolicyUpdated,
+    PolicyDeleted,
+    RetentionApplied,
 )
 
 __all__ = [
     "ALL_EVENTS",
+    "ScheduleCreated",
+    "ScheduleUpdated",
+    "ScheduleDeleted",
+    "ScheduleFired",
+    "SchedulerControlled",
+    "FireHandled",
+    "PolicyCreated",
+    "PolicyUpdated",
+    "PolicyDeleted",
+    "RetentionApplied",
     "BackupRequested",
     "BackupStarted",
     "BackupCompleted",

@@ -17,6 +17,7 @@ class BackupRequested(_Backup, frozen=True, kw_only=True, tag="backup.requested"
     database_name: str
     db_type: str
     triggered_by: str = "manual"
+    schedule_id: int | None = None
 
 
 class BackupStarted(_Backup, frozen=True, kw_only=True, tag="backup.started"):

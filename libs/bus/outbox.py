@@ -31,6 +31,19 @@ async def emit(conn: asyncpg.Connection, event: Event) -> None:
     await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
 
 
+async def emit_many(conn: asyncpg.Connection, events: list[Event]) -> None:
+    """`emit` for a batch: one round trip for the rows and one wake-up for the relay."""
+    if not events:
+        return
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    await conn.executemany(
+        "INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)",
+        [(event.id, event.subject(), msgspec.json.encode(event), headers) for event in events],
+    )
+    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+
+
 class OutboxRelay:
     """Publishes unpublished outbox rows in order, with Nats-Msg-Id = event id for de-duplication.
 

@@ -16,6 +16,7 @@ from contracts.backups import (
 from contracts.catalog import CreateServer, DeleteServer, ListServers, ServerRef, UpdateServer
 from contracts.connections import DiscoverServer, ImportDatabases, TestConnection, TestServerConnection
 from contracts.databases import CreateDatabase, DatabaseRef, ListDatabases, UpdateDatabase
+from contracts.retention import DatabaseHistory, ListManagedDatabases, MarkRetention
 from libs.bus import rpc
 from libs.config import ServiceSettings as Settings
 from libs.runtime import Runtime
@@ -26,6 +27,8 @@ from services.catalog.database_handlers import DatabaseHandlers
 from services.catalog.file_handlers import FileHandlers
 from services.catalog.handlers import ServerHandlers
 from services.catalog.job_events import JobEvents
+from services.catalog.retention_handlers import RetentionHandlers
+from services.catalog.schedule_fires import ScheduleFires
 
 MIGRATIONS = "services.catalog.migrations"
 __all__ = ["MIGRATIONS", "Settings", "wire"]
@@ -75,4 +78,10 @@ async def wire(runtime: Runtime) -> None:
     serve("list_files", ListFiles, files.list)
     serve("delete_files", DeleteFiles, files.delete)
 
+    retention = RetentionHandlers(pool)
+    serve("database_history", DatabaseHistory, retention.history)
+    serve("mark_retention", MarkRetention, retention.mark)
+    serve("managed_databases", ListManagedDatabases, retention.managed)
+
     JobEvents(pool, destinations).bind(broker)
+    ScheduleFires(pool, backups).bind(broker)

@@ -54,56 +54,71 @@ class BackupHandlers:
 
     async def create(self, request: CreateBackup) -> BackupAccepted:
         async with self.pool.acquire() as conn, conn.transaction():
-            database, server, name = await self._what_to_back_up(conn, request)
-            db_type = (database or {}).get("database_type") or (server or {})["engine_type"]
-            if request.db_type and request.db_type != db_type:
-                raise invalid("db_type", f"{request.db_type} does not match the {db_type} database")
-            destination = (database or {}).get("backup_destination") or "default"
-            if destination not in self.destinations.names():
-                raise invalid("backup_destination", f"unknown backup destination {destination!r}")
-            compression = (
-                "none"
-                if not request.compress
-                else request.compression_type or (database or {}).get("compression") or "zstd"
-            )
-            backup_id = await backup_store.next_backup_id(conn)
-            job = BackupJob(backup_id=backup_id, producer=PRODUCER, correlation_id=request.correlation_id)
-            owner = server["name"] if server else (database or {}).get("host") or "local"
-            await backup_store.insert_backup(
-                conn,
-                {
-                    "id": backup_id,
-                    "job_id": uuid.UUID(job.id),
-                    "database_id": (database or {}).get("id"),
-                    "server_id": server["id"] if server else None,
-                    "database_name": name,
-                    "database_alias": (database or {}).get("name"),
-                    "engine_name": server["name"] if server else None,
-                    "db_type": db_type,
-                    "backup_type": request.backup_type,
-                    "triggered_by": request.triggered_by,
-                    "compression": compression,
-                    "destination": destination,
-                    "storage_key": backups.storage_key(db_type, owner, name, backup_id, datetime.now(UTC)),
-                    "requested_by": request.actor.username,
-                },
-            )
-            await emit(conn, job)
-            await emit(
-                conn,
-                BackupRequested(
-                    backup_id=backup_id,
-                    job_id=job.id,
-                    database_id=(database or {}).get("id"),
-                    server_id=server["id"] if server else None,
-                    database_name=name,
-                    db_type=db_type,
-                    triggered_by=request.triggered_by,
-                    producer=PRODUCER,
-                    actor=request.actor,
-                    correlation_id=request.correlation_id,
-                ),
-            )
+            return await self.request_backup(conn, request)
+
+    async def request_backup(
+        self,
+        conn: asyncpg.Connection,
+        request: CreateBackup,
+        *,
+        schedule_id: int | None = None,
+        fire_key: str | None = None,
+    ) -> BackupAccepted:
+        """Record a backup and its job in the caller's transaction: the one path by which a
+        manual request and a schedule's fire become a backup."""
+        database, server, name = await self._what_to_back_up(conn, request)
+        db_type = (database or {}).get("database_type") or (server or {})["engine_type"]
+        if request.db_type and request.db_type != db_type:
+            raise invalid("db_type", f"{request.db_type} does not match the {db_type} database")
+        destination = (database or {}).get("backup_destination") or "default"
+        if destination not in self.destinations.names():
+            raise invalid("backup_destination", f"unknown backup destination {destination!r}")
+        compression = (
+            "none"
+            if not request.compress
+            else request.compression_type or (database or {}).get("compression") or "zstd"
+        )
+        backup_id = await backup_store.next_backup_id(conn)
+        job = BackupJob(backup_id=backup_id, producer=PRODUCER, correlation_id=request.correlation_id)
+        owner = server["name"] if server else (database or {}).get("host") or "local"
+        await backup_store.insert_backup(
+            conn,
+            {
+                "id": backup_id,
+                "job_id": uuid.UUID(job.id),
+                "database_id": (database or {}).get("id"),
+                "server_id": server["id"] if server else None,
+                "database_name": name,
+                "database_alias": (database or {}).get("name"),
+                "engine_name": server["name"] if server else None,
+                "db_type": db_type,
+                "backup_type": request.backup_type,
+                "triggered_by": request.triggered_by,
+                "compression": compression,
+                "destination": destination,
+                "storage_key": backups.storage_key(db_type, owner, name, backup_id, datetime.now(UTC)),
+                "requested_by": request.actor.username,
+                "schedule_id": schedule_id,
+                "fire_key": fire_key,
+            },
+        )
+        await emit(conn, job)
+        await emit(
+            conn,
+            BackupRequested(
+                backup_id=backup_id,
+                job_id=job.id,
+                database_id=(database or {}).get("id"),
+                server_id=server["id"] if server else None,
+                database_name=name,
+                db_type=db_type,
+                triggered_by=request.triggered_by,
+                schedule_id=schedule_id,
+                producer=PRODUCER,
+                actor=request.actor,
+                correlation_id=request.correlation_id,
+            ),
+        )
         return BackupAccepted(
             id=backup_id, status="pending", message="Backup job queued", task_id=job.id, job_id=job.id
         )

@@ -86,6 +86,7 @@ def view(row: dict[str, Any]) -> DatabaseView:
         username=row["username"],
         has_password=row["sealed_password"] is not None,
         policy_id=row["policy_id"],
+        retention_days=row["retention_days"],
         enabled=row["enabled"],
         compression=row["compression"],
         backup_destination=row["backup_destination"],

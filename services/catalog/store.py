@@ -6,29 +6,14 @@ import asyncpg
 
 from contracts.catalog import ListServers
 from contracts.databases import ListDatabases
+from libs.db.rows import insert_row, update_row
 
 Executor = asyncpg.Pool | asyncpg.Connection
 SERVERS = (
     "SELECT s.*, (SELECT count(*) FROM databases d WHERE d.server_id = s.id) AS database_count FROM servers s"
 )
 DATABASES = "SELECT d.*, s.name AS engine_name FROM databases d LEFT JOIN servers s ON s.id = d.server_id"
-
-
-async def insert_row(conn: asyncpg.Connection, table: str, values: dict[str, Any]) -> int:
-    columns = ", ".join(values)
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
-    return int(
-        await conn.fetchval(
-            f"INSERT INTO {table} ({columns}) VALUES ({params}) RETURNING id", *values.values()
-        )
-    )
-
-
-async def update_row(conn: asyncpg.Connection, table: str, row_id: int, values: dict[str, Any]) -> None:
-    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    await conn.execute(
-        f"UPDATE {table} SET {sets}, updated_at = now() WHERE id = $1", row_id, *values.values()
-    )
+__all__ = ["insert_row", "update_row"]
 
 
 def _where(filters: list[tuple[str, Any]]) -> tuple[str, list[Any]]:

@@ -1,13 +1,131 @@
-import logging
+"""The retention service's RPC operations: policies (000 fields, 001 tiers) and the preview of
+what a policy would keep and delete for one database."""
 
+from datetime import UTC, datetime
+
+import asyncpg
 import msgspec
 
-from contracts.envelope import Envelope
+from contracts.catalog import Deleted
+from contracts.events import PolicyCreated, PolicyDeleted, PolicyUpdated
+from contracts.retention import (
+    CreatePolicy,
+    ListPolicies,
+    PolicyList,
+    PolicyRef,
+    PolicyView,
+    PreviewItem,
+    PreviewRetention,
+    RetentionPreview,
+    UpdatePolicy,
+)
+from libs.bus.outbox import emit
+from libs.db.rows import insert_row, update_row
+from libs.errors import Refused, conflict, not_found
+from services.retention import policies, store
+from services.retention.evaluation import PRODUCER, Evaluator, preview_items
 
-log = logging.getLogger("lifeboat.retention")
 
+class PolicyHandlers:
+    def __init__(self, pool: asyncpg.Pool, evaluator: Evaluator) -> None:
+        self.pool = pool
+        self.evaluator = evaluator
 
-async def on_event(body: bytes) -> None:
-    """Completed backups will trigger a re-evaluation of their database's policy."""
-    event = msgspec.json.decode(body, type=Envelope)
-    log.debug("event seen", extra={"event_type": event.type, "event_id": event.id})
+    async def create(self, request: CreatePolicy) -> PolicyView:
+        values = policies.new_values(request)
+        policies.check(values)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE")
+            if await store.name_taken(conn, values["name"]):
+                raise conflict(f"a retention policy named {values['name']!r} already exists", "name")
+            row = await store.get_policy(conn, await insert_row(conn, "policies", values))
+            assert row is not None
+            await emit(
+                conn,
+                PolicyCreated(
+                    policy_id=row["id"],
+                    name=row["name"],
+                    summary=policies.summary(row),
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
+        return policies.view(row)
+
+    async def list(self, _: ListPolicies) -> PolicyList:
+        return PolicyList(items=[policies.view(r) for r in await store.list_policies(self.pool)])
+
+    async def get(self, request: PolicyRef) -> PolicyView:
+        row = await store.get_policy(self.pool, request.policy_id)
+        if row is None:
+            raise not_found("retention policy", request.policy_id)
+        return policies.view(row)
+
+    async def update(self, request: UpdatePolicy) -> PolicyView:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE")
+            row = await store.get_policy(conn, request.policy_id, for_update=True)
+            if row is None:
+                raise not_found("retention policy", request.policy_id)
+            changes = policies.changed_values(request)
+            policies.check({**row, **changes})
+            if "name" in changes and await store.name_taken(conn, changes["name"], row["id"]):
+                raise conflict(f"a retention policy named {changes['name']!r} already exists", "name")
+            if changes:
+                await update_row(conn, "policies", row["id"], changes)
+            updated = await store.get_policy(conn, row["id"])
+            assert updated is not None
+            await emit(
+                conn,
+                PolicyUpdated(
+                    policy_id=row["id"],
+                    name=updated["name"],
+                    updated_fields=sorted(changes),
+                    summary=policies.summary(updated),
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
+        return policies.view(updated)
+
+    async def delete(self, request: PolicyRef) -> Deleted:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await store.get_policy(conn, request.policy_id, for_update=True)
+            if row is None:
+                raise not_found("retention policy", request.policy_id)
+            if row["is_system"]:
+                raise Refused(
+                    400, "SYSTEM_POLICY", f"'{row['name']}' is the system policy and cannot be deleted"
+                )
+            await conn.execute("DELETE FROM policies WHERE id = $1", row["id"])
+            await emit(
+                conn,
+                PolicyDeleted(
+                    policy_id=row["id"],
+                    name=row["name"],
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    correlation_id=request.correlation_id,
+                ),
+            )
+        return Deleted(message=f"Retention policy '{row['name']}' deleted")
+
+    async def preview(self, request: PreviewRetention) -> RetentionPreview:
+        row = await store.get_policy(self.pool, request.policy_id)
+        if row is None:
+            raise not_found("retention policy", request.policy_id)
+        history = await self.evaluator.history(request.database_id)
+        now = datetime.now(UTC)
+        plan = await self.evaluator.plan(history, policies.of(row), now)
+        by_id = {b.id: b for b in history.backups}
+        return RetentionPreview(
+            policy_id=row["id"],
+            database_id=history.database_id,
+            evaluated_at=now,
+            held=plan.held,
+            held_reason=plan.held_reason,
+            keep=msgspec.convert(preview_items(plan.keep, by_id), list[PreviewItem]),
+            delete=msgspec.convert(preview_items(plan.delete, by_id), list[PreviewItem]),
+        )

@@ -1,0 +1,152 @@
+"""Applying retention to one database: read its history from the catalog, choose its policy,
+plan with the pure `rules.plan`, record each backup's tier and retention date, then delete what
+no rule keeps — through the catalog, which removes the artifact before the record. Running it
+twice deletes nothing more: a backup already gone answers 404 and is skipped."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from faststream.nats import NatsBroker
+
+from contracts.backups import BackupRef
+from contracts.catalog import Deleted
+from contracts.envelope import Actor
+from contracts.events import RetentionApplied
+from contracts.retention import DatabaseHistory, History, Marked, MarkRetention, RetentionMark
+from contracts.schedules import ListSchedules, ScheduleList
+from libs.bus import rpc
+from libs.bus.outbox import emit
+from libs.errors import Refused
+from services.retention import policies, rules, store
+
+log = logging.getLogger("lifeboat.retention")
+RETENTION = Actor(service="retention")
+PRODUCER = "retention"
+
+
+def facts(history: History) -> list[rules.BackupFacts]:
+    return [
+        rules.BackupFacts(
+            id=b.id,
+            created_at=b.created_at,
+            status=b.status,
+            verified_ok=b.verified_ok,
+            schedule_id=b.schedule_id,
+        )
+        for b in history.backups
+    ]
+
+
+class Evaluator:
+    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, failing_window: int) -> None:
+        self.pool = pool
+        self.broker = broker
+        self.failing_window = failing_window
+
+    async def history(self, database_id: int) -> History:
+        return await rpc.call(
+            self.broker,
+            "catalog",
+            "database_history",
+            DatabaseHistory(actor=RETENTION, database_id=database_id),
+            History,
+        )
+
+    async def schedule_caps(self, history: History) -> dict[int, int]:
+        """Each schedule's `max_backups`, for the schedules that made this database's backups."""
+        made_by = {b.schedule_id for b in history.backups if b.schedule_id is not None}
+        if not made_by:
+            return {}
+        query = (
+            ListSchedules(actor=RETENTION, server_id=history.server_id)
+            if history.server_id
+            else ListSchedules(actor=RETENTION, database_id=history.database_id)
+        )
+        found = await rpc.call(self.broker, "scheduler", "list_schedules", query, ScheduleList)
+        return {s.id: s.max_backups for s in found.items if s.id in made_by}
+
+    async def policy_for(self, history: History) -> tuple[int | None, rules.Policy]:
+        """002's retention_days wins; then the database's policy; then the system default."""
+        if history.retention_days:
+            return None, policies.days_only(history.retention_days)
+        row = await store.get_policy(self.pool, history.policy_id) if history.policy_id else None
+        row = row or await store.system_policy(self.pool)
+        return row["id"], policies.of(row)
+
+    async def plan(self, history: History, policy: rules.Policy, now: datetime) -> rules.Plan:
+        return rules.plan(
+            facts(history),
+            policy,
+            now,
+            max_backups=await self.schedule_caps(history),
+            failing_window=self.failing_window,
+        )
+
+    async def evaluate(self, database_id: int) -> rules.Plan | None:
+        try:
+            history = await self.history(database_id)
+        except Refused as exc:
+            if exc.status == 404:
+                return None  # the database was deleted: nothing left to manage
+            raise
+        policy_id, policy = await self.policy_for(history)
+        plan = await self.plan(history, policy, datetime.now(UTC))
+        marks = [
+            RetentionMark(backup_id=d.backup_id, tier=d.tier, retention_until=d.retention_until)
+            for d in plan.keep
+        ]
+        if marks:
+            await rpc.call(
+                self.broker, "catalog", "mark_retention", MarkRetention(actor=RETENTION, marks=marks), Marked
+            )
+        deleted = [d.backup_id for d in plan.delete if await self._delete(database_id, policy_id, d)]
+        if deleted or plan.held:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await emit(
+                    conn,
+                    RetentionApplied(
+                        database_id=database_id,
+                        policy_id=policy_id,
+                        kept=len(plan.keep),
+                        deleted=deleted,
+                        held=plan.held,
+                        held_reason=plan.held_reason,
+                        producer=PRODUCER,
+                        actor=RETENTION,
+                    ),
+                )
+        return plan
+
+    async def _delete(self, database_id: int, policy_id: int | None, decision: rules.Decision) -> bool:
+        await store.record_deletion(self.pool, decision.backup_id, database_id, policy_id, decision.reason)
+        try:
+            await rpc.call(
+                self.broker,
+                "catalog",
+                "delete_backup",
+                BackupRef(actor=RETENTION, backup_id=decision.backup_id),
+                Deleted,
+            )
+        except Refused as exc:
+            if exc.status == 404:
+                return False  # already gone: an earlier run or an operator deleted it
+            raise
+        log.info("deleted backup %s of database %s: %s", decision.backup_id, database_id, decision.reason)
+        return True
+
+
+def preview_items(decisions: tuple[rules.Decision, ...], by_id: dict[int, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "backup_id": d.backup_id,
+            "created_at": by_id[d.backup_id].created_at,
+            "status": by_id[d.backup_id].status,
+            "rules": list(d.rules),
+            "tier": d.tier,
+            "retention_until": d.retention_until,
+            "reason": d.reason,
+        }
+        for d in decisions
+    ]

@@ -1,0 +1,156 @@
+"""The scheduler's firing loop. Every process runs it; only the holder of the lease fires.
+
+Each tick, in one transaction: re-check the lease (holder and fencing token, which also locks
+the state row so a successor waits for this tick to end), claim due schedules with
+FOR UPDATE SKIP LOCKED, record each fire under its unique fire key, write `schedule.fired` to
+the outbox with an id derived from that key, and move the schedules' next fire times on.
+A fire time is thereby recorded once even if two processes believe they hold the lease, and a
+redelivered or re-published fire is dropped by JetStream's de-duplication and the catalog's
+unique key on the backups it creates.
+"""
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from contracts.events import ScheduleFired
+from contracts.events.scheduling import fire_event_id
+from libs.bus.outbox import emit_many
+from services.scheduler import schedules, store, timing
+from services.scheduler.clock import Clock
+from services.scheduler.settings import SchedulerSettings
+
+log = logging.getLogger("lifeboat.scheduler.firing")
+PRODUCER = "scheduler"
+
+
+def fired_event(schedule: dict[str, Any], fire: dict[str, Any]) -> ScheduleFired:
+    return ScheduleFired(
+        id=fire_event_id(fire["fire_key"]),
+        fire_id=fire["id"],
+        fire_key=fire["fire_key"],
+        fire_at=fire["fire_at"],
+        schedule_id=schedule["id"],
+        schedule_name=schedule["name"],
+        server_id=schedule["server_id"],
+        database_id=schedule["database_id"],
+        database_name=schedule["database_name"],
+        backup_type=schedule["backup_type"],
+        only_when_running=schedule["only_when_running"],
+        manual=fire["manual"],
+        producer=PRODUCER,
+    )
+
+
+class Firing:
+    def __init__(self, pool: asyncpg.Pool, settings: SchedulerSettings, clock: Clock, instance: str) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.clock = clock
+        self.instance = instance
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    fence = await self.hold_lease()
+                    if fence is not None:
+                        await self.tick(fence)
+                except (OSError, asyncpg.PostgresError) as exc:
+                    log.warning("scheduler tick failed, will retry: %s", exc)
+                try:
+                    await asyncio.wait_for(stop.wait(), self.settings.scheduler_tick_seconds)
+                except TimeoutError:
+                    pass
+        finally:
+            await self.release_lease()
+
+    async def hold_lease(self) -> int | None:
+        """Take or renew the lease; its fencing token, or None while another process holds it."""
+        fence = await self.pool.fetchval(
+            """UPDATE scheduler_state
+               SET fence = CASE WHEN holder = $1 THEN fence ELSE fence + 1 END, holder = $1,
+                   lease_expires_at = now() + make_interval(secs => $2)
+               WHERE id = 1 AND (holder = $1 OR holder IS NULL OR lease_expires_at < now())
+               RETURNING fence""",
+            self.instance,
+            self.settings.scheduler_lease_seconds,
+        )
+        return int(fence) if fence is not None else None
+
+    async def release_lease(self) -> None:
+        try:
+            await self.pool.execute(
+                "UPDATE scheduler_state SET holder = NULL, lease_expires_at = NULL WHERE holder = $1",
+                self.instance,
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            log.warning("could not release the scheduler lease; it expires on its own")
+
+    async def tick(self, fence: int) -> int:
+        """Fire everything due at the clock's now; returns how many fires were recorded."""
+        now = self.clock.now()
+        fired = 0
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                if not await self._still_holding(conn, fence, now):
+                    return fired
+                due = await store.claim_due(conn, now, self.settings.scheduler_batch)
+                fired += await self._fire(conn, due, now, fence)
+            if len(due) < self.settings.scheduler_batch:
+                return fired
+
+    async def _still_holding(self, conn: asyncpg.Connection, fence: int, now: datetime) -> bool:
+        return bool(
+            await conn.fetchval(
+                """UPDATE scheduler_state SET last_check_at = $3, next_check_at = $4
+                   WHERE id = 1 AND holder = $1 AND fence = $2 AND running AND lease_expires_at > now()
+                   RETURNING true""",
+                self.instance,
+                fence,
+                now,
+                now + timedelta(seconds=self.settings.scheduler_tick_seconds),
+            )
+        )
+
+    async def _fire(
+        self, conn: asyncpg.Connection, due: list[dict[str, Any]], now: datetime, fence: int
+    ) -> int:
+        plans: dict[tuple[Any, ...], tuple[list[datetime], datetime]] = {}
+        fires, moves = [], []
+        for schedule in due:
+            schedule_timing = timing.Timing(
+                schedule["cron_expression"], schedule["timezone"], schedule["interval_hours"]
+            )
+            key = (schedule_timing, schedule["next_fire_at"])
+            if key not in plans:  # many schedules share a timing and a due time: compute it once
+                plans[key] = timing.due(
+                    schedule_timing,
+                    schedule["next_fire_at"],
+                    now,
+                    self.settings.scheduler_missed_fires,
+                    self.settings.scheduler_missed_grace_seconds,
+                )
+            fire_times, next_fire_at = plans[key]
+            for fire_at in fire_times:
+                key_of_fire = schedules.fire_key(schedule["id"], fire_at)
+                fires.append(
+                    (schedule["id"], schedule["server_id"], fire_at, key_of_fire, False, fence, self.instance)
+                )
+            moves.append((schedule["id"], next_fire_at, fire_times[-1] if fire_times else None))
+            if len(fire_times) > 1 or not fire_times:
+                log.info(
+                    "schedule %s missed fires since %s; fired %d (%s)",
+                    schedule["id"],
+                    schedule["next_fire_at"].isoformat(),
+                    len(fire_times),
+                    self.settings.scheduler_missed_fires,
+                )
+        recorded = await store.record_fires(conn, fires)
+        by_id = {schedule["id"]: schedule for schedule in due}
+        await emit_many(conn, [fired_event(by_id[fire["schedule_id"]], fire) for fire in recorded])
+        await store.advance(conn, moves)
+        return len(recorded)
