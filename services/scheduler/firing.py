@@ -25,6 +25,7 @@ from services.scheduler.settings import SchedulerSettings
 
 log = logging.getLogger("lifeboat.scheduler.firing")
 PRODUCER = "scheduler"
+MISSED_AFTER_SECONDS = 60  # a slot older than this at its tick was missed, not merely reached
 
 
 def fired_event(schedule: dict[str, Any], fire: dict[str, Any]) -> ScheduleFired:
@@ -141,9 +142,9 @@ class Firing:
                     (schedule["id"], schedule["server_id"], fire_at, key_of_fire, False, fence, self.instance)
                 )
             moves.append((schedule["id"], next_fire_at, fire_times[-1] if fire_times else None))
-            if len(fire_times) > 1 or not fire_times:
+            if (now - schedule["next_fire_at"]).total_seconds() > MISSED_AFTER_SECONDS:
                 log.info(
-                    "schedule %s missed fires since %s; fired %d (%s)",
+                    "schedule %s was due at %s (missed while stopped or down): %d fire(s), missed_fires=%s",
                     schedule["id"],
                     schedule["next_fire_at"].isoformat(),
                     len(fire_times),
