@@ -34,6 +34,16 @@ log = logging.getLogger("lifeboat.retention")
 _decoder = msgspec.json.Decoder(BackupCompleted | BackupVerified)
 
 
+class NotYetRecorded(Exception):
+    """The executor's event overtook the catalog's record of it; redelivery comes back later."""
+
+
+def recorded(backup: BackupView, event: BackupCompleted | BackupVerified) -> bool:
+    if isinstance(event, BackupCompleted):
+        return backup.status == "completed"
+    return backup.verification is not None
+
+
 async def wire(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, Settings)
@@ -56,22 +66,15 @@ async def wire(runtime: Runtime) -> None:
             event = _decoder.decode(body)
         except msgspec.ValidationError:
             return  # other backup events change nothing retention decides on
-        database_id = event.database_id if isinstance(event, BackupCompleted) else await _database_of(event)
-        if database_id is not None:
-            await evaluator.evaluate(database_id)
-
-    async def _database_of(event: BackupVerified) -> int | None:
         try:
-            backup = await rpc.call(
-                broker,
-                "catalog",
-                "get_backup",
-                BackupRef(actor=RETENTION, backup_id=event.backup_id),
-                BackupView,
-            )
+            ref = BackupRef(actor=RETENTION, backup_id=event.backup_id)
+            backup = await rpc.call(broker, "catalog", "get_backup", ref, BackupView)
         except Refused:
-            return None
-        return backup.database_id
+            return  # deleted meanwhile
+        if not recorded(backup, event):
+            raise NotYetRecorded(f"the catalog has not recorded backup {backup.id}'s outcome yet")
+        if backup.database_id is not None:
+            await evaluator.evaluate(backup.database_id)
 
     consume(
         broker,

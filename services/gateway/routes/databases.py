@@ -4,7 +4,7 @@ sealed here, at the edge, like server credentials."""
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Router, delete, get, post, put
+from litestar import Request, Router, delete, get, patch, post, put
 from litestar.params import Parameter, QueryParameter
 from msgspec import UNSET, UnsetType
 
@@ -17,13 +17,17 @@ from contracts.databases import (
     DatabaseRef,
     DatabaseView,
     ListDatabases,
+    RetentionDays,
     UpdateDatabase,
 )
+from contracts.schedules import CronExpression, DatabaseSchedule, ListSchedules, ScheduleList, ScheduleView
 from libs.crypto import seal
+from libs.errors import invalid
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.routes import probes
 from services.gateway.state import Gateway, actor
+from services.scheduler import timing  # pure rules, shared so bad input is refused before any write
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 # 001 sends `compression` as a boolean; we also take the codec by name. True means zstd.
@@ -62,6 +66,14 @@ class DatabaseUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     compression: CompressionChoice | UnsetType = UNSET
     backup_destination: Label | None | UnsetType = UNSET
     tags: Tags | UnsetType = UNSET
+    retention_days: RetentionDays | None | UnsetType = UNSET
+
+
+class DatabasePatch(DatabaseUpdate, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """002's PATCH: any field of PUT, plus the database's own `schedule` (a cron expression in
+    UTC; null removes it)."""
+
+    schedule: CronExpression | None | UnsetType = UNSET
 
 
 class DatabaseList(msgspec.Struct, frozen=True):
@@ -78,6 +90,12 @@ class DatabaseReply(msgspec.Struct, frozen=True):
 class DatabaseChanged(msgspec.Struct, frozen=True):
     message: str
     database: DatabaseView
+
+
+class DatabasePatched(msgspec.Struct, frozen=True):
+    message: str
+    database: DatabaseView
+    schedule: ScheduleView | None
 
 
 def _fields(gateway: Gateway, data: msgspec.Struct) -> dict[str, Any]:
@@ -146,6 +164,40 @@ async def update_database(
     return DatabaseChanged(message="Database configuration updated", database=database)
 
 
+@patch("/{database_id:int}", operation_id="patchDatabase", guards=[guards.operator])
+async def patch_database(
+    database_id: int, data: DatabasePatch, request: Request[Any, Any, Any], gateway: Gateway
+) -> DatabasePatched:
+    """The cron expression is checked before anything is stored, so bad input changes nothing."""
+    fields = _fields(gateway, data)
+    cron = fields.pop("schedule", UNSET)
+    if isinstance(cron, str):
+        try:
+            timing.check_cron(cron)
+        except timing.TimingError as exc:
+            raise invalid("schedule", str(exc).removeprefix("cron_expression: ")) from None
+    database = await gateway.ask(
+        "catalog", "get_database", DatabaseRef(actor=actor(request), database_id=database_id), DatabaseView
+    )
+    if fields:
+        update = UpdateDatabase(actor=actor(request), database_id=database_id, **fields)
+        database = await gateway.ask("catalog", "update_database", update, DatabaseView)
+    if cron is UNSET:
+        query = ListSchedules(actor=actor(request), database_id=database_id)
+        schedules = await gateway.ask("scheduler", "list_schedules", query, ScheduleList)
+    else:
+        own_schedule = DatabaseSchedule(
+            actor=actor(request),
+            database_id=database_id,
+            database_name=database.database_name,
+            server_id=database.engine_id,
+            cron_expression=cron,
+        )
+        schedules = await gateway.ask("scheduler", "set_database_schedule", own_schedule, ScheduleList)
+    own = [s for s in schedules.items if s.database_id == database_id]
+    return DatabasePatched(message="Database updated", database=database, schedule=own[0] if own else None)
+
+
 @delete("/{database_id:int}", operation_id="deleteDatabase", guards=[guards.operator], status_code=200)
 async def delete_database(database_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
     ref = DatabaseRef(actor=actor(request), database_id=database_id)
@@ -161,6 +213,7 @@ router = Router(
         create_database,
         get_database,
         update_database,
+        patch_database,
         delete_database,
     ],
 )
