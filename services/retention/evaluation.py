@@ -15,7 +15,7 @@ from contracts.catalog import Deleted
 from contracts.envelope import Actor
 from contracts.events import RetentionApplied
 from contracts.retention import DatabaseHistory, History, Marked, MarkRetention, RetentionMark
-from contracts.schedules import ListSchedules, ScheduleList
+from contracts.schedules import ListSchedules, ScheduleList, ScheduleView
 from libs.bus import rpc
 from libs.bus.outbox import emit
 from libs.errors import Refused
@@ -54,33 +54,43 @@ class Evaluator:
             History,
         )
 
-    async def schedule_caps(self, history: History) -> dict[int, int]:
-        """Each schedule's `max_backups`, for the schedules that made this database's backups."""
-        made_by = {b.schedule_id for b in history.backups if b.schedule_id is not None}
+    async def schedules_of(self, history: History) -> list[ScheduleView]:
+        """The schedules that made this database's backups, newest backup's schedule first."""
+        made_by = list(dict.fromkeys(b.schedule_id for b in history.backups if b.schedule_id is not None))
         if not made_by:
-            return {}
-        query = (
-            ListSchedules(actor=RETENTION, server_id=history.server_id)
-            if history.server_id
-            else ListSchedules(actor=RETENTION, database_id=history.database_id)
-        )
-        found = await rpc.call(self.broker, "scheduler", "list_schedules", query, ScheduleList)
-        return {s.id: s.max_backups for s in found.items if s.id in made_by}
+            return []
+        if history.server_id:
+            query = ListSchedules(actor=RETENTION, server_id=history.server_id)
+        else:
+            query = ListSchedules(actor=RETENTION, database_id=history.database_id)
+        found = {
+            s.id: s
+            for s in (await rpc.call(self.broker, "scheduler", "list_schedules", query, ScheduleList)).items
+        }
+        return [found[i] for i in made_by if i in found]
 
-    async def policy_for(self, history: History) -> tuple[int | None, rules.Policy]:
-        """002's retention_days wins; then the database's policy; then the system default."""
+    async def policy_for(
+        self, history: History, schedules: list[ScheduleView]
+    ) -> tuple[int | None, rules.Policy]:
+        """002's retention_days wins; then the database's policy; then the policy of the schedule
+        that made its newest backup; then the system default."""
         if history.retention_days:
             return None, policies.days_only(history.retention_days)
-        row = await store.get_policy(self.pool, history.policy_id) if history.policy_id else None
+        row = None
+        for policy_id in [history.policy_id, *(s.retention_policy_id for s in schedules)]:
+            if policy_id is not None and (row := await store.get_policy(self.pool, policy_id)):
+                break
         row = row or await store.system_policy(self.pool)
         return row["id"], policies.of(row)
 
-    async def plan(self, history: History, policy: rules.Policy, now: datetime) -> rules.Plan:
+    def plan(
+        self, history: History, policy: rules.Policy, schedules: list[ScheduleView], now: datetime
+    ) -> rules.Plan:
         return rules.plan(
             facts(history),
             policy,
             now,
-            max_backups=await self.schedule_caps(history),
+            max_backups={s.id: s.max_backups for s in schedules},
             failing_window=self.failing_window,
         )
 
@@ -91,8 +101,9 @@ class Evaluator:
             if exc.status == 404:
                 return None  # the database was deleted: nothing left to manage
             raise
-        policy_id, policy = await self.policy_for(history)
-        plan = await self.plan(history, policy, datetime.now(UTC))
+        schedules = await self.schedules_of(history)
+        policy_id, policy = await self.policy_for(history, schedules)
+        plan = self.plan(history, policy, schedules, datetime.now(UTC))
         marks = [
             RetentionMark(backup_id=d.backup_id, tier=d.tier, retention_until=d.retention_until)
             for d in plan.keep

@@ -118,7 +118,8 @@ class PolicyHandlers:
             raise not_found("retention policy", request.policy_id)
         history = await self.evaluator.history(request.database_id)
         now = datetime.now(UTC)
-        plan = await self.evaluator.plan(history, policies.of(row), now)
+        schedules = await self.evaluator.schedules_of(history)
+        plan = self.evaluator.plan(history, policies.of(row), schedules, now)
         by_id = {b.id: b for b in history.backups}
         return RetentionPreview(
             policy_id=row["id"],
