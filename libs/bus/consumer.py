@@ -12,6 +12,11 @@ log = logging.getLogger("lifeboat.consumer")
 Handle = Callable[[bytes], Awaitable[None]]
 
 
+class NotYet(Exception):
+    """Raised by a handler whose message arrived before what it depends on: redelivered later,
+    logged without a traceback."""
+
+
 def backoff_seconds(attempt: int) -> float:
     """Delay before redelivery after `attempt` failed deliveries: 1, 2, 4 … capped at 60 s."""
     return float(min(60, 2 ** max(0, attempt - 1)))
@@ -44,6 +49,10 @@ def consume(
         attempt = msg.raw_message.metadata.num_delivered or 1
         try:
             await handle(msg.body)
+        except NotYet as exc:
+            log.info("consumer %s will retry %s: %s", durable, msg.raw_message.subject, exc)
+            await msg.nack(delay=backoff_seconds(attempt))
+            return
         except Exception:
             if attempt >= max_deliver:
                 log.exception(

@@ -1,4 +1,4 @@
-"""Every error leaves the gateway as {"detail", "code", "timestamp"}; never a stack trace."""
+"""Every error leaves the gateway as {"detail", "status", "code", "timestamp"}; never a stack trace."""
 
 import logging
 from datetime import UTC, datetime
@@ -31,6 +31,7 @@ CODES = {
 def error_body(status: int, detail: str, code: str | None = None, **extra: Any) -> dict[str, Any]:
     return {
         "detail": detail,
+        "status": status,
         "code": code or CODES.get(status, "ERROR"),
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         **extra,
@@ -41,7 +42,10 @@ def _respond(status: int, body: dict[str, Any], headers: dict[str, str] | None =
     return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def validation_response(
+    exc: ValidationException, status: int = HTTP_422_UNPROCESSABLE_ENTITY
+) -> Response[Any]:
+    """Input that did not fit the declared shapes; `status` is 422 except where an API says 400."""
     problems = exc.extra if isinstance(exc.extra, list) else []
     errors = [
         {"loc": [p.get("source", "body"), *([p["key"]] if p.get("key") else [])], "msg": p.get("message", "")}
@@ -52,7 +56,11 @@ def on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Respon
         return _respond(400, error_body(400, f"malformed request: {exc.detail}", "MALFORMED_REQUEST"))
     fields = ", ".join(".".join(str(part) for part in e["loc"][1:]) or e["loc"][0] for e in errors)
     detail = f"invalid {fields}: " + "; ".join(e["msg"] for e in errors)
-    return _respond(HTTP_422_UNPROCESSABLE_ENTITY, error_body(422, detail, errors=errors))
+    return _respond(status, error_body(status, detail, "VALIDATION_ERROR", errors=errors))
+
+
+def on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    return validation_response(exc)
 
 
 def on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -60,9 +68,15 @@ def on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _respond(status, error_body(status, str(exc.detail)), exc.headers)
 
 
-def on_refused(_: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
+def refusal_response(exc: Refused, status: int | None = None) -> Response[Any]:
+    """A service's refusal, answered with its own status unless the caller maps it (`status`)."""
+    status = status or exc.status
     extra = {"errors": [{"loc": ["body", exc.field], "msg": exc.detail}]} if exc.field else {}
-    return _respond(exc.status, error_body(exc.status, exc.detail, exc.code, **extra))
+    return _respond(status, error_body(status, exc.detail, exc.code, **extra))
+
+
+def on_refused(_: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
+    return refusal_response(exc)
 
 
 def on_unavailable(_: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Any]:

@@ -19,7 +19,7 @@ from contracts.retention import (
     UpdatePolicy,
 )
 from libs.bus import rpc
-from libs.bus.consumer import consume
+from libs.bus.consumer import NotYet, consume
 from libs.bus.rpc import ServiceUnavailable
 from libs.bus.streams import EVENTS
 from libs.errors import Refused
@@ -32,10 +32,6 @@ MIGRATIONS = "services.retention.migrations"
 __all__ = ["MIGRATIONS", "Settings", "wire"]
 log = logging.getLogger("lifeboat.retention")
 _decoder = msgspec.json.Decoder(BackupCompleted | BackupVerified)
-
-
-class NotYetRecorded(Exception):
-    """The executor's event overtook the catalog's record of it; redelivery comes back later."""
 
 
 def recorded(backup: BackupView, event: BackupCompleted | BackupVerified) -> bool:
@@ -72,7 +68,7 @@ async def wire(runtime: Runtime) -> None:
         except Refused:
             return  # deleted meanwhile
         if not recorded(backup, event):
-            raise NotYetRecorded(f"the catalog has not recorded backup {backup.id}'s outcome yet")
+            raise NotYet(f"the catalog has not recorded backup {backup.id}'s outcome yet")
         if backup.database_id is not None:
             await evaluator.evaluate(backup.database_id)
 

@@ -108,16 +108,19 @@ class FireLog:
     async def _finished(
         self, conn: asyncpg.Connection, backup_id: int, status: str, size: int | None, error: str | None
     ) -> None:
-        fire_id = await conn.fetchval(
+        fire_id = await conn.fetchval("SELECT fire_id FROM fire_backups WHERE backup_id = $1", backup_id)
+        if fire_id is None:
+            return  # not a scheduled backup
+        # Backups of one fire finish concurrently: one at a time decides the fire's outcome.
+        await conn.execute("SELECT 1 FROM fires WHERE id = $1 FOR UPDATE", fire_id)
+        await conn.execute(
             """UPDATE fire_backups SET status = $2, size_bytes = $3, error_message = $4, completed_at = now()
-               WHERE backup_id = $1 RETURNING fire_id""",
+               WHERE backup_id = $1""",
             backup_id,
             status,
             size,
             error,
         )
-        if fire_id is None:
-            return  # not a scheduled backup
         line = f"backup {backup_id} {status}" + (f": {error}" if error else "")
         statuses = [
             r["status"]

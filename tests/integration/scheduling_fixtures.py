@@ -31,7 +31,9 @@ class Refusal(Exception):
         self.error = error
 
 
-async def ask(nats_url: str, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]) -> Reply:
+async def ask(
+    nats_url: str, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]
+) -> Reply:
     """One RPC to a service, as the gateway makes it; waits for a service that is still starting."""
     connection = await nats.connect(nats_url)
     try:
@@ -97,7 +99,8 @@ class Schedulers:
     async def holder_pid(self) -> int | None:
         try:
             rows = await self.query(
-                "SELECT holder FROM scheduler.scheduler_state WHERE lease_expires_at > now() AND holder IS NOT NULL"
+                "SELECT holder FROM scheduler.scheduler_state"
+                " WHERE lease_expires_at > now() AND holder IS NOT NULL"
             )
         except asyncpg.UndefinedTableError:
             return None  # not migrated yet

@@ -205,7 +205,7 @@ async def test_forged_and_expired_tokens_are_refused(client, stack_settings):
                   AccessTokens(real, -10).issue(me["id"], "admin")):
         reply = await client.get("/users/me", headers=bearer(token))
         assert reply.status_code == 401
-        assert reply.json().keys() == {"detail", "code", "timestamp"}
+        assert reply.json().keys() == {"detail", "code", "status", "timestamp"}
 
 
 async def test_malformed_and_oversized_bodies(client):

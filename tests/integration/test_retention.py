@@ -189,3 +189,48 @@ async def test_patch_sets_a_database_schedule_and_retention_days(retention_api, 
     removed = await client.patch(f"/databases/{database_id}", json={"schedule": None})
     assert removed.status_code == 200 and removed.json()["schedule"] is None
     assert (await client.get("/schedules")).json() == []
+
+
+async def test_a_triggered_server_schedule_backs_up_its_databases_and_logs_the_outcome(
+    retention_api, tmp_path
+):
+    client = retention_api
+    server = await client.post(
+        "/servers", json={"name": "files", "engine_type": "sqlite", "host": "localhost"}
+    )
+    assert server.status_code == 201, server.text
+    server_id = server.json()["id"]
+    for _ in range(2):
+        await _database(client, tmp_path, engine_id=server_id)
+    schedule = {"server_id": server_id, "cron_expression": "0 3 * * *", "max_backups": 5, "enabled": True}
+    every = await client.post(
+        "/backup-scheduler/schedules", json={**schedule, "name": "all", "only_when_running": False}
+    )
+    guarded = await client.post(
+        "/backup-scheduler/schedules", json={**schedule, "name": "guarded", "only_when_running": True}
+    )
+    assert every.status_code == 201 and guarded.status_code == 201, (every.text, guarded.text)
+
+    for created in (every, guarded):
+        assert (
+            await client.post(f"/backup-scheduler/schedules/{created.json()['id']}/trigger")
+        ).status_code == 202
+
+    async def finished_logs() -> list[dict]:
+        logs = (await client.get("/backup-scheduler/logs")).json()["items"]
+        return logs if len(logs) == 2 and all(log["status"] != "running" for log in logs) else []
+
+    finished = await _until(finished_logs, timeout=60)
+    assert finished, [
+        (log["status"], log["logs"], log["error_message"])
+        for log in (await client.get("/backup-scheduler/logs")).json()["items"]
+    ]
+    logs = {log["schedule_id"]: log for log in finished}
+    ran = logs[every.json()["id"]]
+    assert ran["status"] == "success", ran
+    assert ran["backup_size_bytes"] > 0 and ran["duration_seconds"] is not None and ran["backup_id"]
+    skipped = logs[guarded.json()["id"]]
+    assert skipped["status"] == "cancelled" and "only_when_running" in skipped["error_message"]
+    backups = (await client.get("/backups", params={"triggered_by": "scheduler"})).json()
+    items = backups if isinstance(backups, list) else backups.get("backups") or backups.get("items")
+    assert len(items) == 2 and {b["status"] for b in items} == {"completed"}

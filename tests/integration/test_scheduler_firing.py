@@ -155,11 +155,20 @@ async def test_missed_fires_run_once_and_a_stopped_scheduler_stays_stopped(stack
                 catalog.nats_url,
                 "scheduler",
                 "create_schedule",
-                CreateSchedule(name="hourly", server_id=server_id, database_name="/data/a.db", cron_expression="0 * * * *"),
+                CreateSchedule(
+                    name="hourly",
+                    server_id=server_id,
+                    database_name="/data/a.db",
+                    cron_expression="0 * * * *",
+                ),
                 ScheduleView,
             )
             stopped = await ask(
-                catalog.nats_url, "scheduler", "control_scheduler", ControlScheduler(action="stop"), SchedulerStatus
+                catalog.nats_url,
+                "scheduler",
+                "control_scheduler",
+                ControlScheduler(action="stop"),
+                SchedulerStatus,
             )
             assert stopped.running is False
             process.send_signal(signal.SIGTERM)
@@ -168,20 +177,34 @@ async def test_missed_fires_run_once_and_a_stopped_scheduler_stays_stopped(stack
             await group.until(group.holder_pid, what="a lease holder after restart")
             group.set_time(START + timedelta(days=3, minutes=5))
             await _sleep_a_few_ticks()
-            status = await ask(catalog.nats_url, "scheduler", "scheduler_status", SchedulerStatusQuery(), SchedulerStatus)
+            status = await ask(
+                catalog.nats_url, "scheduler", "scheduler_status", SchedulerStatusQuery(), SchedulerStatus
+            )
             assert status.running is False
             assert (await group.query("SELECT count(*) AS n FROM scheduler.fires"))[0]["n"] == 0
 
-            await ask(catalog.nats_url, "scheduler", "control_scheduler", ControlScheduler(action="start"), SchedulerStatus)
+            await ask(
+                catalog.nats_url,
+                "scheduler",
+                "control_scheduler",
+                ControlScheduler(action="start"),
+                SchedulerStatus,
+            )
 
             async def fires() -> list:
-                return await group.query("SELECT fire_at FROM scheduler.fires WHERE schedule_id = $1", hourly.id)
+                return await group.query(
+                    "SELECT fire_at FROM scheduler.fires WHERE schedule_id = $1", hourly.id
+                )
 
             fired = await group.until(fires, what="the catch-up fire")
             await _sleep_a_few_ticks()
             fired = await fires()
-            assert [r["fire_at"] for r in fired] == [START + timedelta(days=3)]  # 72 missed hours, one fire
-            after = await ask(catalog.nats_url, "scheduler", "scheduler_status", SchedulerStatusQuery(), SchedulerStatus)
+            assert [r["fire_at"] for r in fired] == [
+                datetime(2026, 10, 27, 17, 0, tzinfo=UTC)
+            ]  # 72 missed, one fire
+            after = await ask(
+                catalog.nats_url, "scheduler", "scheduler_status", SchedulerStatusQuery(), SchedulerStatus
+            )
             assert after.running is True and after.active_schedules == 1
 
 
