@@ -33,6 +33,7 @@ bench: $(STAMP)
 	mkdir -p bench/results
 	bash -o pipefail -c '$(BIN)/python bench/pipeline_throughput.py | tee bench/results/pipeline_throughput.txt'
 	$(BIN)/python bench/backup_vs_tools.py --pipeline-output bench/results/pipeline_throughput.txt $(if $(filter 1,$(BENCH_LARGE)),--large)
+	bash -o pipefail -c '$(BIN)/python bench/scheduler_scale.py | tee bench/results/scheduler_scale.txt'
 
 # Regenerate the checked-in JSON Schemas after changing an event in contracts/.
 schemas: $(STAMP)

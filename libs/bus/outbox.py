@@ -114,12 +114,15 @@ class OutboxRelay:
             return len(published)
 
     async def _publish(self, row: asyncpg.Record) -> None:
-        await self._broker.publish(
-            bytes(row["payload"]),
+        # Straight to JetStream on the broker's connection, not through broker.publish: FastStream's
+        # publish pipeline and tracing middleware cost ~4x the publish itself (0.6 vs 0.15 ms an
+        # event), and the middleware replaced the traceparent recorded by `emit` with a new trace.
+        await self._broker.connection.jetstream().publish(
             row["subject"],
-            headers={**row["headers"], "Nats-Msg-Id": str(row["id"]), "content-type": "application/json"},
-            stream=subjects.stream_for(row["subject"]),
+            bytes(row["payload"]),
             timeout=5.0,
+            stream=subjects.stream_for(row["subject"]),
+            headers={**row["headers"], "Nats-Msg-Id": str(row["id"]), "content-type": "application/json"},
         )
 
     def _on_notify(self, conn: object, pid: int, channel: str, schema: str) -> None:

@@ -11,6 +11,7 @@ unique key on the backups it creates.
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from services.scheduler.settings import SchedulerSettings
 log = logging.getLogger("lifeboat.scheduler.firing")
 PRODUCER = "scheduler"
 MISSED_AFTER_SECONDS = 60  # a slot older than this at its tick was missed, not merely reached
+TICK_SLACK_SECONDS = 0.005  # wake this long after a tick's wall-clock instant, never just before it
 
 
 def fired_event(schedule: dict[str, Any], fire: dict[str, Any]) -> ScheduleFired:
@@ -63,11 +65,20 @@ class Firing:
                 except (OSError, asyncpg.PostgresError) as exc:
                     log.warning("scheduler tick failed, will retry: %s", exc)
                 try:
-                    await asyncio.wait_for(stop.wait(), self.settings.scheduler_tick_seconds)
+                    await asyncio.wait_for(stop.wait(), self.until_next_tick())
                 except TimeoutError:
                     pass
         finally:
             await self.release_lease()
+
+    def until_next_tick(self) -> float:
+        """Seconds until just after the next whole multiple of the tick on the wall clock. Fire times
+        fall on whole minutes, so aligned ticks claim a slot as it comes due instead of up to a tick
+        later (a 1 s tick that drifts with each tick's duration starts 0.5 s late on average)."""
+        tick = self.settings.scheduler_tick_seconds
+        if tick <= 0:
+            return 0.0
+        return tick - time.time() % tick + TICK_SLACK_SECONDS
 
     async def hold_lease(self) -> int | None:
         """Take or renew the lease; its fencing token, or None while another process holds it."""
