@@ -17,6 +17,8 @@ _database_numbers = itertools.count(1)
 
 @dataclass
 class TestServers:
+    __test__ = False  # a fixture's type, not a test class for pytest to collect
+
     root: Path
     nats: NatsServer
     postgres: EmbeddedPostgres
