@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 import msgspec
@@ -31,15 +33,22 @@ async def emit(conn: asyncpg.Connection, event: Event) -> None:
     await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
 
 
-async def emit_many(conn: asyncpg.Connection, events: list[Event]) -> None:
-    """`emit` for a batch: one round trip for the rows and one wake-up for the relay."""
+async def emit_many(
+    conn: asyncpg.Connection, events: Sequence[Event], not_before: Sequence[datetime | None] | None = None
+) -> None:
+    """`emit` for a batch: one round trip for the rows and one wake-up for the relay. An event
+    with a `not_before` instant is published from then on, not at commit."""
     if not events:
         return
     headers: dict[str, str] = {}
     propagate.inject(headers)
+    due = not_before if not_before is not None else [None] * len(events)
     await conn.executemany(
-        "INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)",
-        [(event.id, event.subject(), msgspec.json.encode(event), headers) for event in events],
+        "INSERT INTO outbox (id, subject, payload, headers, not_before) VALUES ($1, $2, $3, $4, $5)",
+        [
+            (event.id, event.subject(), msgspec.json.encode(event), headers, at)
+            for event, at in zip(events, due, strict=True)
+        ],
     )
     await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
 
@@ -70,14 +79,16 @@ class OutboxRelay:
         await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         try:
             while not self._stopping:
+                wait = self._poll_seconds
                 try:
                     while await self.publish_batch() == BATCH:
                         pass
+                    wait = await self._until_next_due(wait)
                 except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
                     log.warning("outbox relay could not publish, will retry: %s", exc)
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+                    await asyncio.wait_for(self._wake.wait(), wait)
                 except TimeoutError:
                     pass
         finally:
@@ -93,11 +104,20 @@ class OutboxRelay:
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             log.warning("outbox relay stopped with events pending: %s", exc)
 
+    async def _until_next_due(self, longest: float) -> float:
+        """Seconds until the earliest event written ahead of its time is due, at most `longest`."""
+        seconds = await self._pool.fetchval(
+            """SELECT extract(epoch FROM min(not_before) - clock_timestamp()) FROM outbox
+               WHERE published_at IS NULL AND not_before > clock_timestamp()"""
+        )
+        return longest if seconds is None else max(0.0, min(longest, float(seconds)))
+
     async def publish_batch(self) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """SELECT seq, id, subject, payload, headers FROM outbox
-                   WHERE published_at IS NULL ORDER BY seq LIMIT $1
+                   WHERE published_at IS NULL AND (not_before IS NULL OR not_before <= now())
+                   ORDER BY seq LIMIT $1
                    FOR UPDATE SKIP LOCKED""",
                 BATCH,
             )

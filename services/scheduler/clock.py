@@ -15,6 +15,13 @@ class Clock:
         instant = datetime.fromisoformat(self._path.read_text().strip())
         return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
+    def to_real(self, instant: datetime) -> datetime:
+        """The wall-clock instant at which this clock will read `instant`, if it runs at the
+        wall clock's pace (a file clock is as far ahead or behind as it is now)."""
+        if self._path is None:
+            return instant
+        return datetime.now(UTC) + (instant - self.now())
+
 
 def set_time(path: Path, instant: datetime) -> None:
     """Move a file clock (written atomically: a reader never sees half an instant)."""

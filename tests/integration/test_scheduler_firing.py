@@ -65,7 +65,13 @@ async def test_two_schedulers_fire_each_time_exactly_once_through_a_kill(stack_s
     assert any(at.astimezone(UTC).date() == datetime(2026, 10, 25).date() for at in expected["berlin 02:30"])
     catalog = stack_settings("catalog")
     async with running("catalog", catalog):
-        with schedulers(catalog, tmp_path, START, LIFEBOAT_SCHEDULER_MISSED_FIRES="all") as group:
+        with schedulers(
+            catalog,
+            tmp_path,
+            START,
+            LIFEBOAT_SCHEDULER_MISSED_FIRES="all",
+            LIFEBOAT_SCHEDULER_LOOKAHEAD_SECONDS="0",
+        ) as group:
             server_id = await catalog_server(catalog.nats_url)
             group.start()
             group.start()
