@@ -6,7 +6,7 @@ counts; the gateway renders both shapes. `tier_options` keeps 001's per-tier ext
 `day_of_week`, …) as they were sent."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -14,6 +14,8 @@ from msgspec import UNSET, UnsetType
 from contracts.catalog import Name, Text
 from contracts.rpc import Request
 
+Tier = Literal["hourly", "daily", "weekly", "monthly", "yearly"]
+TIERS: tuple[Tier, ...] = ("hourly", "daily", "weekly", "monthly", "yearly")
 Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 PositiveCount = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 TierOptions = dict[str, dict[str, Any]]

@@ -3,21 +3,32 @@ plan with the pure `rules.plan`, record each backup's tier and retention date, t
 no rule keeps — through the catalog, which removes the artifact before the record. Running it
 twice deletes nothing more: a backup already gone answers 404 and is skipped."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
+import msgspec
 from faststream.nats import NatsBroker
 
-from contracts.backups import BackupRef
+from contracts.backups import BackupRef, BackupView
 from contracts.catalog import Deleted
 from contracts.envelope import Actor
-from contracts.events import RetentionApplied
-from contracts.retention import DatabaseHistory, History, Marked, MarkRetention, RetentionMark
+from contracts.events import BackupCompleted, BackupVerified, RetentionApplied
+from contracts.retention import (
+    DatabaseHistory,
+    History,
+    ListManagedDatabases,
+    ManagedDatabases,
+    Marked,
+    MarkRetention,
+    RetentionMark,
+)
 from contracts.schedules import ListSchedules, ScheduleList, ScheduleView
 from libs.bus import rpc
+from libs.bus.consumer import NotYet
 from libs.bus.outbox import emit
+from libs.bus.rpc import ServiceUnavailable
 from libs.errors import Refused
 from services.retention import policies, rules, store
 
@@ -37,6 +48,16 @@ def facts(history: History) -> list[rules.BackupFacts]:
         )
         for b in history.backups
     ]
+
+
+_outcomes = msgspec.json.Decoder(BackupCompleted | BackupVerified)
+
+
+def recorded(backup: BackupView, event: BackupCompleted | BackupVerified) -> bool:
+    """Whether the catalog has applied `event` yet (the executor's event can overtake it)."""
+    if isinstance(event, BackupCompleted):
+        return backup.status == "completed"
+    return backup.verification is not None
 
 
 class Evaluator:
@@ -94,6 +115,37 @@ class Evaluator:
             failing_window=self.failing_window,
         )
 
+    async def after_backup_event(self, body: bytes) -> None:
+        """A completed or verified backup: re-evaluate its database once the catalog recorded it."""
+        try:
+            event = _outcomes.decode(body)
+        except msgspec.ValidationError:
+            return  # other backup events change nothing retention decides on
+        try:
+            ref = BackupRef(actor=RETENTION, backup_id=event.backup_id)
+            backup = await rpc.call(self.broker, "catalog", "get_backup", ref, BackupView)
+        except Refused:
+            return  # deleted meanwhile
+        if not recorded(backup, event):
+            raise NotYet(f"the catalog has not recorded backup {backup.id}'s outcome yet")
+        if backup.database_id is not None:
+            await self.evaluate(backup.database_id)
+
+    async def sweep(self, stop: asyncio.Event, every_seconds: float) -> None:
+        """Every database with backups, every `every_seconds`, until `stop`."""
+        while not stop.is_set():
+            try:
+                query = ListManagedDatabases(actor=RETENTION)
+                managed = await rpc.call(self.broker, "catalog", "managed_databases", query, ManagedDatabases)
+                for database_id in managed.database_ids:
+                    await self.evaluate(database_id)
+            except (ServiceUnavailable, Refused, OSError) as exc:
+                log.warning("retention sweep stopped early, will retry: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), every_seconds)
+            except TimeoutError:
+                pass
+
     async def evaluate(self, database_id: int) -> rules.Plan | None:
         try:
             history = await self.history(database_id)
@@ -146,18 +198,3 @@ class Evaluator:
             raise
         log.info("deleted backup %s of database %s: %s", decision.backup_id, database_id, decision.reason)
         return True
-
-
-def preview_items(decisions: tuple[rules.Decision, ...], by_id: dict[int, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "backup_id": d.backup_id,
-            "created_at": by_id[d.backup_id].created_at,
-            "status": by_id[d.backup_id].status,
-            "rules": list(d.rules),
-            "tier": d.tier,
-            "retention_until": d.retention_until,
-            "reason": d.reason,
-        }
-        for d in decisions
-    ]

@@ -4,11 +4,11 @@ what a policy would keep and delete for one database."""
 from datetime import UTC, datetime
 
 import asyncpg
-import msgspec
 
 from contracts.catalog import Deleted
 from contracts.events import PolicyCreated, PolicyDeleted, PolicyUpdated
 from contracts.retention import (
+    BackupFact,
     CreatePolicy,
     ListPolicies,
     PolicyList,
@@ -22,8 +22,23 @@ from contracts.retention import (
 from libs.bus.outbox import emit
 from libs.db.rows import insert_row, update_row
 from libs.errors import Refused, conflict, not_found
-from services.retention import policies, store
-from services.retention.evaluation import PRODUCER, Evaluator, preview_items
+from services.retention import policies, rules, store
+from services.retention.evaluation import PRODUCER, Evaluator
+
+
+def preview_items(decisions: tuple[rules.Decision, ...], by_id: dict[int, BackupFact]) -> list[PreviewItem]:
+    return [
+        PreviewItem(
+            backup_id=d.backup_id,
+            created_at=by_id[d.backup_id].created_at,
+            status=by_id[d.backup_id].status,
+            rules=list(d.rules),
+            tier=d.tier,
+            retention_until=d.retention_until,
+            reason=d.reason,
+        )
+        for d in decisions
+    ]
 
 
 class PolicyHandlers:
@@ -127,6 +142,6 @@ class PolicyHandlers:
             evaluated_at=now,
             held=plan.held,
             held_reason=plan.held_reason,
-            keep=msgspec.convert(preview_items(plan.keep, by_id), list[PreviewItem]),
-            delete=msgspec.convert(preview_items(plan.delete, by_id), list[PreviewItem]),
+            keep=preview_items(plan.keep, by_id),
+            delete=preview_items(plan.delete, by_id),
         )

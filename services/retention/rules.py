@@ -4,10 +4,8 @@ policy and the clock (newest, last-n, age window, GFS tiers, per-schedule caps a
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
-Tier = Literal["hourly", "daily", "weekly", "monthly", "yearly"]
-TIERS: tuple[Tier, ...] = ("hourly", "daily", "weekly", "monthly", "yearly")
+from contracts.retention import TIERS, Tier
 
 _UNIT: dict[Tier, str] = {
     "hourly": "hour",

@@ -1,14 +1,15 @@
 """The scheduler's RPC operations: schedules (both HTTP APIs), manual triggers, scheduler
 control and status, and the schedule log."""
 
-import uuid
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from faststream.nats import NatsBroker
 
 from contracts.catalog import Deleted, ServerRef, ServerView
 from contracts.events import ScheduleCreated, ScheduleDeleted, SchedulerControlled, ScheduleUpdated
+from contracts.rpc import Request
 from contracts.schedules import (
     ControlScheduler,
     CreateSchedule,
@@ -33,6 +34,37 @@ from services.scheduler import fire_log, schedules, store
 from services.scheduler.clock import Clock
 from services.scheduler.firing import PRODUCER, fired_event
 from services.scheduler.settings import SchedulerSettings
+
+
+def created_event(row: dict[str, Any], request: Request) -> ScheduleCreated:
+    return ScheduleCreated(
+        schedule_id=row["id"],
+        name=row["name"],
+        server_id=row["server_id"],
+        database_name=row["database_name"],
+        cron_expression=row["cron_expression"],
+        timezone=row["timezone"],
+        interval_hours=row["interval_hours"],
+        max_backups=row["max_backups"],
+        enabled=row["enabled"],
+        producer=PRODUCER,
+        actor=request.actor,
+        correlation_id=request.correlation_id,
+    )
+
+
+async def remove(conn: asyncpg.Connection, row: dict[str, Any], request: Request) -> None:
+    await conn.execute("DELETE FROM schedules WHERE id = $1", row["id"])
+    await emit(
+        conn,
+        ScheduleDeleted(
+            schedule_id=row["id"],
+            name=row["name"],
+            producer=PRODUCER,
+            actor=request.actor,
+            correlation_id=request.correlation_id,
+        ),
+    )
 
 
 class ScheduleHandlers:
@@ -63,24 +95,8 @@ class ScheduleHandlers:
                 raise conflict(f"a schedule named {values['name']!r} already exists", "name")
             row = await store.get_schedule(conn, await insert_row(conn, "schedules", values))
             assert row is not None
-            await emit(conn, self._created(row, request))
+            await emit(conn, created_event(row, request))
         return schedules.view(row)
-
-    def _created(self, row: dict, request: CreateSchedule | DatabaseSchedule) -> ScheduleCreated:  # type: ignore[type-arg]
-        return ScheduleCreated(
-            schedule_id=row["id"],
-            name=row["name"],
-            server_id=row["server_id"],
-            database_name=row["database_name"],
-            cron_expression=row["cron_expression"],
-            timezone=row["timezone"],
-            interval_hours=row["interval_hours"],
-            max_backups=row["max_backups"],
-            enabled=row["enabled"],
-            producer=PRODUCER,
-            actor=request.actor,
-            correlation_id=request.correlation_id,
-        )
 
     async def list(self, request: ListSchedules) -> ScheduleList:
         rows = await store.list_schedules(self.pool, request.server_id, request.database_id)
@@ -125,17 +141,7 @@ class ScheduleHandlers:
             row = await store.get_schedule(conn, request.schedule_id, for_update=True)
             if row is None:
                 raise not_found("schedule", request.schedule_id)
-            await conn.execute("DELETE FROM schedules WHERE id = $1", row["id"])
-            await emit(
-                conn,
-                ScheduleDeleted(
-                    schedule_id=row["id"],
-                    name=row["name"],
-                    producer=PRODUCER,
-                    actor=request.actor,
-                    correlation_id=request.correlation_id,
-                ),
-            )
+            await remove(conn, row, request)
         return Deleted(message=f"Schedule '{row['name']}' deleted")
 
     async def set_for_database(self, request: DatabaseSchedule) -> ScheduleList:
@@ -146,13 +152,7 @@ class ScheduleHandlers:
             )
             if request.cron_expression is None:
                 if row is not None:
-                    await conn.execute("DELETE FROM schedules WHERE id = $1", row["id"])
-                    await emit(
-                        conn,
-                        ScheduleDeleted(
-                            schedule_id=row["id"], name=row["name"], producer=PRODUCER, actor=request.actor
-                        ),
-                    )
+                    await remove(conn, row, request)
                 return ScheduleList(items=[])
             values = schedules.timed(
                 {"cron_expression": request.cron_expression, "timezone": "UTC", "interval_hours": None},
@@ -174,7 +174,7 @@ class ScheduleHandlers:
             saved = await store.get_schedule(conn, schedule_id)
             assert saved is not None
             if row is None:
-                await emit(conn, self._created(saved, request))
+                await emit(conn, created_event(saved, request))
         return ScheduleList(items=[schedules.view(saved)])
 
     async def trigger(self, request: ScheduleRef) -> Triggered:
@@ -183,7 +183,7 @@ class ScheduleHandlers:
             row = await store.get_schedule(conn, request.schedule_id)
             if row is None:
                 raise not_found("schedule", request.schedule_id)
-            key = f"schedule-{row['id']}-manual-{uuid.uuid4().hex}"
+            key = schedules.manual_fire_key(row["id"])
             fires = await store.record_fires(
                 conn, [(row["id"], row["server_id"], self.clock.now(), key, True, 0, "api")]
             )

@@ -1,6 +1,7 @@
 """Rules for schedules, as functions of data: what a request stores, when it next fires, and
 how a stored row reads."""
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,11 @@ def timed(values: dict[str, Any], now: datetime) -> dict[str, Any]:
 def fire_key(schedule_id: int, fire_at: datetime) -> str:
     """The identity of one fire time of one schedule: the outbox message id and a unique key."""
     return f"schedule-{schedule_id}-{fire_at.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def manual_fire_key(schedule_id: int) -> str:
+    """A trigger is a fire of its own, outside the timetable: its key is never a fire time's."""
+    return f"schedule-{schedule_id}-manual-{uuid.uuid4().hex}"
 
 
 def view(row: dict[str, Any]) -> ScheduleView:

@@ -11,6 +11,7 @@ from contracts.schedules import ScheduleLog, ScheduleLogPage, SchedulerJob, Sche
 from libs.errors import Refused
 from services.gateway.errors import refusal_response
 from services.gateway.routes import backup_scheduler as v004
+from services.gateway.routes import fields
 from services.gateway.routes import retention_policies as policies
 from services.gateway.routes import schedules as v000
 
@@ -91,12 +92,12 @@ def test_000_create_defaults_and_rejects_shapes():
             msgspec.json.decode(json.dumps({**json.loads(body), **bad}), type=v000.ScheduleCreate)
 
 
-@pytest.mark.parametrize("value", [0, -1, v000.MAX_ID + 1])
+@pytest.mark.parametrize("value", [0, -1, fields.MAX_ID + 1])
 def test_path_ids_no_row_can_have_are_not_found(value):
     with pytest.raises(Refused) as refused:
-        v000.known_id("schedule", value)
+        fields.known_id("schedule", value)
     assert refused.value.status == 404
-    assert v000.known_id("schedule", v000.MAX_ID) == v000.MAX_ID
+    assert fields.known_id("schedule", fields.MAX_ID) == fields.MAX_ID
 
 
 # --- 004's /backup-scheduler ---------------------------------------------------------------

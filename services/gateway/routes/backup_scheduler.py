@@ -36,7 +36,7 @@ from libs.errors import Refused
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.errors import refusal_response, validation_response
-from services.gateway.routes.schedules import Id, IdFilter, known_id
+from services.gateway.routes.fields import Id, IdFilter, known_id
 from services.gateway.state import Gateway, actor
 
 

@@ -12,6 +12,7 @@ from msgspec import UNSET, UnsetType
 
 from contracts.catalog import Deleted, Name, Text
 from contracts.retention import (
+    TIERS,
     Count,
     CreatePolicy,
     ListPolicies,
@@ -28,10 +29,9 @@ from contracts.schedules import IntervalHours
 from libs.errors import invalid
 from libs.structs import given
 from services.gateway.auth import guards
-from services.gateway.routes.schedules import MAX_ID, known_id
+from services.gateway.routes.fields import MAX_ID, known_id
 from services.gateway.state import Gateway, actor
 
-TIERS = ("hourly", "daily", "weekly", "monthly", "yearly")
 TierTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 DayOfWeek = Annotated[int, msgspec.Meta(ge=0, le=6)]  # 0 is Sunday, as in cron
 DayOfMonth = Annotated[int, msgspec.Meta(ge=1, le=31)]

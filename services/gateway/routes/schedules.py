@@ -2,11 +2,10 @@
 owned by the scheduler. The same schedules are 004's `/backup-scheduler/schedules`."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Router, delete, get, post, put
-from litestar.params import Parameter
 from msgspec import UNSET, UnsetType
 
 from contracts.catalog import Deleted, Name, Text
@@ -23,22 +22,10 @@ from contracts.schedules import (
     TimeZone,
     UpdateSchedule,
 )
-from libs.errors import not_found
 from libs.structs import given
 from services.gateway.auth import guards
+from services.gateway.routes.fields import Id, IdFilter, known_id
 from services.gateway.state import Gateway, actor
-
-MAX_ID = 2**63 - 1
-# An id sent in a body or a query: what the services' bigint keys can hold.
-Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
-IdFilter = Annotated[int | None, Parameter(ge=1, le=MAX_ID)]
-
-
-def known_id(resource: str, value: int) -> int:
-    """A path id that no row can have is simply not found (not an overflow deeper down)."""
-    if not 1 <= value <= MAX_ID:
-        raise not_found(resource, value)
-    return value
 
 
 class ScheduleCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
