@@ -52,6 +52,14 @@ class PolicyRef(Request, frozen=True, kw_only=True):
     policy_id: int
 
 
+class DeletePolicy(Request, frozen=True, kw_only=True):
+    """Delete a policy no database or schedule names; with `reassign_to`, first move every
+    database and schedule that names it to that (existing, other) policy."""
+
+    policy_id: int
+    reassign_to: int | None = None
+
+
 class ListPolicies(Request, frozen=True, kw_only=True):
     pass
 
@@ -93,6 +101,9 @@ class PreviewItem(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RetentionPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """`held` is true when nothing would be deleted now: failing runs, no good backup, or a
+    policy the database (or the schedule deciding for it) names that cannot be found."""
+
     policy_id: int
     database_id: int
     evaluated_at: datetime
@@ -145,3 +156,33 @@ class ListManagedDatabases(Request, frozen=True, kw_only=True):
 
 class ManagedDatabases(msgspec.Struct, frozen=True):
     database_ids: list[int]
+
+
+# --- who names a policy: asked of the catalog (databases) and the scheduler (schedules) -----
+
+
+class PolicyUsers(Request, frozen=True, kw_only=True):
+    policy_id: int
+
+
+class PolicyUser(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+
+
+class PolicyUsage(msgspec.Struct, frozen=True):
+    """The databases (catalog) or schedules (scheduler) naming one policy, by id."""
+
+    items: list[PolicyUser]
+
+
+class ReassignPolicy(Request, frozen=True, kw_only=True):
+    """Every database (catalog) or schedule (scheduler) naming `policy_id` names `to_policy_id`
+    instead; the caller has checked that `to_policy_id` exists."""
+
+    policy_id: int
+    to_policy_id: int
+
+
+class Reassigned(msgspec.Struct, frozen=True):
+    items: list[PolicyUser]

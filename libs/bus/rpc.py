@@ -44,6 +44,9 @@ def serve(
             return _refusal(RpcError(code="VALIDATION_ERROR", detail=str(exc), status=422))
         except Refused as exc:
             return _refusal(RpcError(code=exc.code, detail=exc.detail, status=exc.status, field=exc.field))
+        except ServiceUnavailable as exc:  # a service this one depends on: the caller may retry
+            detail = f"the {exc.service} service is not answering; try again"
+            return _refusal(RpcError(code="SERVICE_UNAVAILABLE", detail=detail, status=503))
         except Exception:
             log.exception("rpc %s.%s failed", service, operation)
             return _refusal(RpcError(code="INTERNAL_ERROR", detail="internal error", status=500))
@@ -72,3 +75,14 @@ async def call(
         error = msgspec.json.decode(reply.body, type=RpcError)
         raise Refused(error.status, error.code, error.detail, error.field)
     return msgspec.json.decode(reply.body, type=reply_type)
+
+
+async def exists(broker: NatsBroker, service: str, operation: str, request: msgspec.Struct) -> bool:
+    """Whether the owning service knows what `request` names: False if it answers 404."""
+    try:
+        await call(broker, service, operation, request, object)
+    except Refused as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True

@@ -16,7 +16,13 @@ from contracts.backups import (
 from contracts.catalog import CreateServer, DeleteServer, ListServers, ServerRef, UpdateServer
 from contracts.connections import DiscoverServer, ImportDatabases, TestConnection, TestServerConnection
 from contracts.databases import CreateDatabase, DatabaseRef, ListDatabases, UpdateDatabase
-from contracts.retention import DatabaseHistory, ListManagedDatabases, MarkRetention
+from contracts.retention import (
+    DatabaseHistory,
+    ListManagedDatabases,
+    MarkRetention,
+    PolicyUsers,
+    ReassignPolicy,
+)
 from libs.bus import rpc
 from libs.config import ServiceSettings as Settings
 from libs.runtime import Runtime
@@ -48,7 +54,7 @@ async def wire(runtime: Runtime) -> None:
     serve("update_server", UpdateServer, servers.update)
     serve("delete_server", DeleteServer, servers.delete)
 
-    databases = DatabaseHandlers(pool)
+    databases = DatabaseHandlers(pool, broker)
     serve("create_database", CreateDatabase, databases.create)
     serve("list_databases", ListDatabases, databases.list)
     serve("get_database", DatabaseRef, databases.get)
@@ -82,6 +88,8 @@ async def wire(runtime: Runtime) -> None:
     serve("database_history", DatabaseHistory, retention.history)
     serve("mark_retention", MarkRetention, retention.mark)
     serve("managed_databases", ListManagedDatabases, retention.managed)
+    serve("policy_users", PolicyUsers, retention.policy_users)
+    serve("reassign_policy", ReassignPolicy, retention.reassign_policy)
 
     JobEvents(pool, destinations).bind(broker)
     ScheduleFires(pool, backups).bind(broker)

@@ -106,6 +106,7 @@ class ConnectionHandlers:
 
     async def import_databases(self, request: ImportDatabases) -> ImportResult:
         server = await self._server(request.server_id)
+        await self.databases.check_policy(request, request.policy_id)  # before discovery: nothing imported
         found = [d.name for d in (await self.discover(DiscoverServer(server_id=server["id"]))).databases]
         rows = await self.pool.fetch("SELECT database_name FROM databases WHERE server_id = $1", server["id"])
         existing = sorted({r["database_name"] for r in rows} & set(found))

@@ -1,8 +1,11 @@
-"""The catalog's RPC operations on database configurations."""
+"""The catalog's RPC operations on database configurations. A `policy_id` that is written must
+name a policy the retention service has: a dangling one would leave retention guessing."""
 
 from typing import Any
 
 import asyncpg
+from faststream.nats import NatsBroker
+from msgspec import UNSET
 
 from contracts.catalog import Deleted
 from contracts.databases import (
@@ -14,7 +17,9 @@ from contracts.databases import (
     UpdateDatabase,
 )
 from contracts.events import DatabaseCreated, DatabaseDeleted, DatabaseUpdated
+from contracts.retention import PolicyRef
 from contracts.rpc import Request
+from libs.bus import rpc
 from libs.bus.outbox import emit
 from libs.errors import conflict, invalid, not_found
 from services.catalog import databases, servers, store
@@ -49,10 +54,20 @@ async def delete_database(conn: asyncpg.Connection, row: dict[str, Any], request
 
 
 class DatabaseHandlers:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker) -> None:
         self.pool = pool
+        self.broker = broker
+
+    async def check_policy(self, request: Request, policy_id: int | None) -> None:
+        """Asked before the write's transaction: the retention service owns policies."""
+        if policy_id is None:
+            return
+        ref = PolicyRef(actor=request.actor, policy_id=policy_id)
+        if not await rpc.exists(self.broker, "retention", "get_policy", ref):
+            raise invalid("policy_id", f"retention policy {policy_id} does not exist")
 
     async def create(self, request: CreateDatabase) -> DatabaseView:
+        await self.check_policy(request, request.policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
             values = databases.new_database_values(request, await _server(conn, request.engine_id))
@@ -88,6 +103,8 @@ class DatabaseHandlers:
         return databases.view(row)
 
     async def update(self, request: UpdateDatabase) -> DatabaseView:
+        if request.policy_id is not UNSET:
+            await self.check_policy(request, request.policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
             row = await store.get_database(conn, request.database_id, for_update=True)

@@ -1,8 +1,10 @@
 """What the retention service reads from and writes to the catalog: a database's backup
-history, and each backup's tier and retention date. Deletions go through `delete_backup`."""
+history, each backup's tier and retention date, and which databases name a policy (moved to
+another when the policy is deleted with reassignment). Deletions go through `delete_backup`."""
 
 import asyncpg
 
+from contracts.events import DatabaseUpdated
 from contracts.retention import (
     BackupFact,
     DatabaseHistory,
@@ -11,9 +13,17 @@ from contracts.retention import (
     ManagedDatabases,
     Marked,
     MarkRetention,
+    PolicyUsage,
+    PolicyUser,
+    PolicyUsers,
+    Reassigned,
+    ReassignPolicy,
 )
+from libs.bus.outbox import emit_many
 from libs.errors import not_found
 from services.catalog import store
+
+PRODUCER = "catalog"
 
 
 class RetentionHandlers:
@@ -64,3 +74,37 @@ class RetentionHandlers:
             "SELECT DISTINCT database_id FROM backups WHERE database_id IS NOT NULL AND status = 'completed'"
         )
         return ManagedDatabases(database_ids=sorted(r["database_id"] for r in rows))
+
+    async def policy_users(self, request: PolicyUsers) -> PolicyUsage:
+        rows = await self.pool.fetch(
+            "SELECT id, name FROM databases WHERE policy_id = $1 ORDER BY id", request.policy_id
+        )
+        return PolicyUsage(items=[PolicyUser(id=r["id"], name=r["name"]) for r in rows])
+
+    async def reassign_policy(self, request: ReassignPolicy) -> Reassigned:
+        """One transaction: every database naming the policy moves, each move is an event."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """UPDATE databases SET policy_id = $2, updated_at = now() WHERE policy_id = $1
+                   RETURNING id, name, database_type, server_id""",
+                request.policy_id,
+                request.to_policy_id,
+            )
+            moved = sorted(rows, key=lambda r: r["id"])
+            await emit_many(
+                conn,
+                [
+                    DatabaseUpdated(
+                        database_id=r["id"],
+                        name=r["name"],
+                        database_type=r["database_type"],
+                        engine_id=r["server_id"],
+                        changes=["policy_id"],
+                        producer=PRODUCER,
+                        actor=request.actor,
+                        correlation_id=request.correlation_id,
+                    )
+                    for r in moved
+                ],
+            )
+        return Reassigned(items=[PolicyUser(id=r["id"], name=r["name"]) for r in moved])

@@ -4,6 +4,7 @@ each of its backups completes or is verified, and of every database on a periodi
 from contracts import subjects
 from contracts.retention import (
     CreatePolicy,
+    DeletePolicy,
     ListPolicies,
     PolicyRef,
     PreviewRetention,
@@ -30,12 +31,12 @@ async def wire(runtime: Runtime) -> None:
     def serve(operation: str, request_type: type, handler) -> None:  # type: ignore[no-untyped-def]
         rpc.serve(broker, "retention", operation, request_type, handler)
 
-    handlers = PolicyHandlers(pool, evaluator)
+    handlers = PolicyHandlers(pool, broker, evaluator)
     serve("create_policy", CreatePolicy, handlers.create)
     serve("list_policies", ListPolicies, handlers.list)
     serve("get_policy", PolicyRef, handlers.get)
     serve("update_policy", UpdatePolicy, handlers.update)
-    serve("delete_policy", PolicyRef, handlers.delete)
+    serve("delete_policy", DeletePolicy, handlers.delete)
     serve("preview", PreviewRetention, handlers.preview)
 
     consume(

@@ -5,6 +5,7 @@ twice deletes nothing more: a backup already gone answers 404 and is skipped."""
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
@@ -24,7 +25,7 @@ from contracts.retention import (
     MarkRetention,
     RetentionMark,
 )
-from contracts.schedules import ListSchedules, ScheduleList, ScheduleView
+from contracts.schedules import ListSchedules, ScheduleList, ScheduleRef, ScheduleView
 from libs.bus import rpc
 from libs.bus.consumer import NotYet
 from libs.bus.outbox import emit
@@ -48,6 +49,24 @@ def facts(history: History) -> list[rules.BackupFacts]:
         )
         for b in history.backups
     ]
+
+
+def makers(history: History) -> list[int]:
+    """The schedules that made the database's backups, the newest backup's schedule first."""
+    return list(dict.fromkeys(b.schedule_id for b in history.backups if b.schedule_id is not None))
+
+
+# What a held database is planned with: only the newest is kept by a rule, the rest are held.
+HOLDING = rules.Policy()
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The policy retention applies to one database; `hold` says why nothing may be deleted."""
+
+    policy_id: int | None
+    policy: rules.Policy
+    hold: str | None = None
 
 
 _outcomes = msgspec.json.Decoder(BackupCompleted | BackupVerified)
@@ -76,8 +95,8 @@ class Evaluator:
         )
 
     async def schedules_of(self, history: History) -> list[ScheduleView]:
-        """The schedules that made this database's backups, newest backup's schedule first."""
-        made_by = list(dict.fromkeys(b.schedule_id for b in history.backups if b.schedule_id is not None))
+        """The schedules that made this database's backups and still exist, newest backup's first."""
+        made_by = makers(history)
         if not made_by:
             return []
         if history.server_id:
@@ -88,24 +107,60 @@ class Evaluator:
             s.id: s
             for s in (await rpc.call(self.broker, "scheduler", "list_schedules", query, ScheduleList)).items
         }
+        for schedule_id in (i for i in made_by if i not in found):  # moved to another server since
+            try:
+                ref = ScheduleRef(actor=RETENTION, schedule_id=schedule_id)
+                found[schedule_id] = await rpc.call(
+                    self.broker, "scheduler", "get_schedule", ref, ScheduleView
+                )
+            except Refused as exc:
+                if exc.status != 404:
+                    raise
         return [found[i] for i in made_by if i in found]
 
-    async def policy_for(
-        self, history: History, schedules: list[ScheduleView]
-    ) -> tuple[int | None, rules.Policy]:
-        """002's retention_days wins; then the database's policy; then the policy of the schedule
-        that made its newest backup; then the system default."""
+    async def policy_for(self, history: History, schedules: list[ScheduleView]) -> Choice:
+        """002's retention_days wins; then the database's policy; then the policy of the newest
+        schedule (by the backups it made) that names one; then the system default. A policy that
+        is named but cannot be found, or a schedule that could have named one but no longer
+        exists, holds deletion: falling back to a looser policy would delete by surprise."""
         if history.retention_days:
-            return None, policies.days_only(history.retention_days)
-        row = None
-        for policy_id in [history.policy_id, *(s.retention_policy_id for s in schedules)]:
-            if policy_id is not None and (row := await store.get_policy(self.pool, policy_id)):
-                break
-        row = row or await store.system_policy(self.pool)
-        return row["id"], policies.of(row)
+            return Choice(None, policies.days_only(history.retention_days))
+        if history.policy_id is not None:
+            return await self._named(history.policy_id, "the database names")
+        found = {s.id: s for s in schedules}
+        for schedule_id in makers(history):
+            schedule = found.get(schedule_id)
+            if schedule is None:
+                return Choice(
+                    None,
+                    HOLDING,
+                    f"schedule {schedule_id}, which made backups of this database,"
+                    " no longer exists and the database names no policy of its own;"
+                    " nothing is deleted until the database names a retention policy",
+                )
+            if schedule.retention_policy_id is not None:
+                return await self._named(schedule.retention_policy_id, f"schedule {schedule.name!r} names")
+        row = await store.system_policy(self.pool)
+        return Choice(row["id"], policies.of(row))
+
+    async def _named(self, policy_id: int, who: str) -> Choice:
+        row = await store.get_policy(self.pool, policy_id)
+        if row is None:
+            return Choice(
+                policy_id,
+                HOLDING,
+                f"{who} retention policy {policy_id}, which does not exist;"
+                " nothing is deleted until a policy that exists is set",
+            )
+        return Choice(row["id"], policies.of(row))
 
     def plan(
-        self, history: History, policy: rules.Policy, schedules: list[ScheduleView], now: datetime
+        self,
+        history: History,
+        policy: rules.Policy,
+        schedules: list[ScheduleView],
+        now: datetime,
+        hold: str | None = None,
     ) -> rules.Plan:
         return rules.plan(
             facts(history),
@@ -113,6 +168,7 @@ class Evaluator:
             now,
             max_backups={s.id: s.max_backups for s in schedules},
             failing_window=self.failing_window,
+            hold=hold,
         )
 
     async def after_backup_event(self, body: bytes) -> None:
@@ -154,8 +210,9 @@ class Evaluator:
                 return None  # the database was deleted: nothing left to manage
             raise
         schedules = await self.schedules_of(history)
-        policy_id, policy = await self.policy_for(history, schedules)
-        plan = self.plan(history, policy, schedules, datetime.now(UTC))
+        choice = await self.policy_for(history, schedules)
+        policy_id = choice.policy_id
+        plan = self.plan(history, choice.policy, schedules, datetime.now(UTC), choice.hold)
         marks = [
             RetentionMark(backup_id=d.backup_id, tier=d.tier, retention_until=d.retention_until)
             for d in plan.keep

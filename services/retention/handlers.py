@@ -1,29 +1,41 @@
 """The retention service's RPC operations: policies (000 fields, 001 tiers) and the preview of
-what a policy would keep and delete for one database."""
+what a policy would keep and delete for one database. A policy that a database or schedule names
+is never deleted from under it: its owners (catalog, scheduler) are asked who names it."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
+from faststream.nats import NatsBroker
 
 from contracts.catalog import Deleted
 from contracts.events import PolicyCreated, PolicyDeleted, PolicyUpdated
 from contracts.retention import (
     BackupFact,
     CreatePolicy,
+    DeletePolicy,
     ListPolicies,
     PolicyList,
     PolicyRef,
+    PolicyUsage,
+    PolicyUser,
+    PolicyUsers,
     PolicyView,
     PreviewItem,
     PreviewRetention,
+    Reassigned,
+    ReassignPolicy,
     RetentionPreview,
     UpdatePolicy,
 )
+from libs.bus import rpc
 from libs.bus.outbox import emit
 from libs.db.rows import insert_row, update_row
-from libs.errors import Refused, conflict, not_found
-from services.retention import policies, rules, store
+from libs.errors import Refused, conflict, invalid, not_found
+from services.retention import policies, rules, store, usage
 from services.retention.evaluation import PRODUCER, Evaluator
+
+Users = list[PolicyUser]
 
 
 def preview_items(decisions: tuple[rules.Decision, ...], by_id: dict[int, BackupFact]) -> list[PreviewItem]:
@@ -42,8 +54,9 @@ def preview_items(decisions: tuple[rules.Decision, ...], by_id: dict[int, Backup
 
 
 class PolicyHandlers:
-    def __init__(self, pool: asyncpg.Pool, evaluator: Evaluator) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, evaluator: Evaluator) -> None:
         self.pool = pool
+        self.broker = broker
         self.evaluator = evaluator
 
     async def create(self, request: CreatePolicy) -> PolicyView:
@@ -105,15 +118,23 @@ class PolicyHandlers:
             )
         return policies.view(updated)
 
-    async def delete(self, request: PolicyRef) -> Deleted:
+    async def delete(self, request: DeletePolicy) -> Deleted:
+        """Refused while any database or schedule names the policy, unless `reassign_to` moves
+        them first. Its owners are asked who names it after any move, and the row is deleted only
+        when nobody does: a failure half-way leaves the policy in place, and a retry finishes."""
+        row = await store.get_policy(self.pool, request.policy_id)
+        if row is None:
+            raise not_found("retention policy", request.policy_id)
+        if row["is_system"]:
+            raise Refused(400, "SYSTEM_POLICY", f"'{row['name']}' is the system policy and cannot be deleted")
+        if request.reassign_to is not None:
+            await self._reassign(request, row)
+        databases, schedules = await self._users(request)
+        if databases or schedules:
+            raise Refused(409, "POLICY_IN_USE", usage.in_use(row["name"], databases, schedules))
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await store.get_policy(conn, request.policy_id, for_update=True)
-            if row is None:
+            if await store.get_policy(conn, row["id"], for_update=True) is None:
                 raise not_found("retention policy", request.policy_id)
-            if row["is_system"]:
-                raise Refused(
-                    400, "SYSTEM_POLICY", f"'{row['name']}' is the system policy and cannot be deleted"
-                )
             await conn.execute("DELETE FROM policies WHERE id = $1", row["id"])
             await emit(
                 conn,
@@ -125,7 +146,30 @@ class PolicyHandlers:
                     correlation_id=request.correlation_id,
                 ),
             )
-        return Deleted(message=f"Retention policy '{row['name']}' deleted")
+        return Deleted(message=usage.deleted(row["name"], request.reassign_to))
+
+    async def _users(self, request: DeletePolicy) -> tuple[Users, Users]:
+        query = PolicyUsers(
+            actor=request.actor, correlation_id=request.correlation_id, policy_id=request.policy_id
+        )
+        databases = await rpc.call(self.broker, "catalog", "policy_users", query, PolicyUsage)
+        schedules = await rpc.call(self.broker, "scheduler", "policy_users", query, PolicyUsage)
+        return databases.items, schedules.items
+
+    async def _reassign(self, request: DeletePolicy, row: dict[str, Any]) -> None:
+        target = request.reassign_to
+        if target == row["id"]:
+            raise invalid("reassign_to", "must name another policy than the one deleted")
+        if target is None or await store.get_policy(self.pool, target) is None:
+            raise invalid("reassign_to", f"retention policy {target} does not exist")
+        move = ReassignPolicy(
+            actor=request.actor,
+            correlation_id=request.correlation_id,
+            policy_id=row["id"],
+            to_policy_id=target,
+        )
+        await rpc.call(self.broker, "catalog", "reassign_policy", move, Reassigned)
+        await rpc.call(self.broker, "scheduler", "reassign_policy", move, Reassigned)
 
     async def preview(self, request: PreviewRetention) -> RetentionPreview:
         row = await store.get_policy(self.pool, request.policy_id)
@@ -134,7 +178,9 @@ class PolicyHandlers:
         history = await self.evaluator.history(request.database_id)
         now = datetime.now(UTC)
         schedules = await self.evaluator.schedules_of(history)
-        plan = self.evaluator.plan(history, policies.of(row), schedules, now)
+        # what would happen now: a database whose own policy is missing is held whatever is previewed
+        hold = (await self.evaluator.policy_for(history, schedules)).hold
+        plan = self.evaluator.plan(history, policies.of(row), schedules, now, hold)
         by_id = {b.id: b for b in history.backups}
         return RetentionPreview(
             policy_id=row["id"],

@@ -172,8 +172,11 @@ def plan(
     *,
     max_backups: Mapping[int, int] | None = None,
     failing_window: int = 3,
+    hold: str | None = None,
 ) -> Plan:
-    """Decides every backup of one database; the result is independent of the input order."""
+    """Decides every backup of one database; the result is independent of the input order.
+    `hold` is a reason known outside the history (the policy cannot be found): with it, as with
+    a failing database, every backup no rule keeps is held instead of deleted."""
     if len({b.id for b in backups}) != len(backups):
         raise ValueError("duplicate backup ids")
     if failing_window < 1 or any(cap < 0 for cap in (max_backups or {}).values()):
@@ -186,7 +189,7 @@ def plan(
         for tier, label in labels:
             taken[tier].add(label)
     since = now - timedelta(days=policy.keep_days) if policy.keep_days else None
-    held_reason = _hold(ordered, failing_window, bool(good))
+    held_reason = hold or _hold(ordered, failing_window, bool(good))
     caps, per_schedule = max_backups or {}, dict[int, int]()
     verdicts: dict[int, Decision] = {}
     for i, b in enumerate(good):

@@ -2,6 +2,7 @@
 lease holder fires at a time); and the consumers that keep the schedule log current."""
 
 from contracts import subjects
+from contracts.retention import PolicyUsers, ReassignPolicy
 from contracts.schedules import (
     ControlScheduler,
     CreateSchedule,
@@ -21,6 +22,7 @@ from services.scheduler.clock import Clock
 from services.scheduler.fire_log import FireLog
 from services.scheduler.firing import Firing
 from services.scheduler.handlers import ScheduleHandlers
+from services.scheduler.policy_handlers import PolicyHandlers
 from services.scheduler.settings import SchedulerSettings as Settings
 
 MIGRATIONS = "services.scheduler.migrations"
@@ -47,6 +49,9 @@ async def wire(runtime: Runtime) -> None:
     serve("scheduler_status", SchedulerStatusQuery, handlers.status)
     serve("control_scheduler", ControlScheduler, handlers.control)
     serve("list_logs", ListScheduleLogs, handlers.logs)
+    policies = PolicyHandlers(pool)
+    serve("policy_users", PolicyUsers, policies.policy_users)
+    serve("reassign_policy", ReassignPolicy, policies.reassign_policy)
 
     FireLog(pool).bind(broker)
     consume(

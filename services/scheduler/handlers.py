@@ -6,9 +6,11 @@ from typing import Any
 
 import asyncpg
 from faststream.nats import NatsBroker
+from msgspec import UNSET
 
 from contracts.catalog import Deleted, ServerRef, ServerView
 from contracts.events import ScheduleCreated, ScheduleDeleted, SchedulerControlled, ScheduleUpdated
+from contracts.retention import PolicyRef
 from contracts.rpc import Request
 from contracts.schedules import (
     ControlScheduler,
@@ -86,9 +88,18 @@ class ScheduleHandlers:
                 raise invalid("server_id", f"server {server_id} does not exist") from None
             raise
 
+    async def _check_policy(self, request: Request, policy_id: int | None) -> None:
+        """The retention service owns policies: a schedule never names one it does not have."""
+        if policy_id is None:
+            return
+        ref = PolicyRef(actor=request.actor, policy_id=policy_id)
+        if not await rpc.exists(self.broker, "retention", "get_policy", ref):
+            raise invalid("retention_policy_id", f"retention policy {policy_id} does not exist")
+
     async def create(self, request: CreateSchedule) -> ScheduleView:
         values = schedules.new_values(request, self.clock.now())
         await self._check_server(request.server_id)
+        await self._check_policy(request, request.retention_policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("LOCK TABLE schedules IN SHARE ROW EXCLUSIVE MODE")
             if await store.name_taken(conn, values["name"]):
@@ -109,6 +120,8 @@ class ScheduleHandlers:
         return schedules.view(row)
 
     async def update(self, request: UpdateSchedule) -> ScheduleView:
+        if request.retention_policy_id is not UNSET:
+            await self._check_policy(request, request.retention_policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("LOCK TABLE schedules IN SHARE ROW EXCLUSIVE MODE")
             row = await store.get_schedule(conn, request.schedule_id, for_update=True)

@@ -15,6 +15,7 @@ from contracts.retention import (
     TIERS,
     Count,
     CreatePolicy,
+    DeletePolicy,
     ListPolicies,
     PolicyList,
     PolicyRef,
@@ -209,8 +210,18 @@ async def update_policy(
 
 
 @delete("/{policy_id:int}", operation_id="deleteRetentionPolicy", guards=[guards.operator], status_code=200)
-async def delete_policy(policy_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
-    return await gateway.ask("retention", "delete_policy", _ref(request, policy_id), Deleted)
+async def delete_policy(
+    policy_id: int,
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
+    reassign_to: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+) -> Deleted:
+    """409 `POLICY_IN_USE` (naming them) while databases or schedules name the policy, unless
+    `reassign_to` names another policy: then they are moved to it and the policy deleted."""
+    deletion = DeletePolicy(
+        actor=actor(request), policy_id=known_id("retention policy", policy_id), reassign_to=reassign_to
+    )
+    return await gateway.ask("retention", "delete_policy", deletion, Deleted)
 
 
 @get("/{policy_id:int}/preview", operation_id="previewRetentionPolicy", guards=[guards.viewer])
