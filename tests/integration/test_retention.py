@@ -1,76 +1,22 @@
 """Retention against real backups: SQLite databases backed up by the executor, policies applied
 by the retention service after each completed backup, artifacts checked on disk."""
 
-import asyncio
-import time
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
-import pytest
 
-from libs.testing import TestServers
-from libs.testing.engine_data import sqlite_database
-from libs.testing.services import running, settings_for
-from tests.integration.backup_fixtures import finished_backup
+from tests.integration.retention_fixtures import (
+    SQL,
+    backup_ids,
+    make_backup,
+    make_database,
+    make_policy,
+    retention_api,
+    until,
+)
 
-
-@pytest.fixture
-async def retention_api(
-    backup_api: httpx.AsyncClient, servers: TestServers, database_url: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    """`backup_api` with the scheduler and the retention service running too."""
-
-    def settings(service: str):  # type: ignore[no-untyped-def]
-        return settings_for(service, servers.nats.url, database_url, tmp_path)
-
-    async with running("scheduler", settings("scheduler")), running("retention", settings("retention")):
-        backup_api.database_url = database_url  # type: ignore[attr-defined]
-        yield backup_api
-
-
-async def _database(client: httpx.AsyncClient, tmp_path: Path, **extra) -> int:  # type: ignore[no-untyped-def]
-    source = sqlite_database(tmp_path / f"{uuid.uuid4().hex[:6]}.sqlite3")
-    created = await client.post(
-        "/databases",
-        json={
-            "name": f"db-{uuid.uuid4().hex[:6]}",
-            "database_type": "sqlite",
-            "database_name": source.database,
-            **extra,
-        },
-    )
-    assert created.status_code in (200, 201), created.text
-    return int(created.json()["database"]["id"])
-
-
-async def _backup(client: httpx.AsyncClient, database_id: int) -> dict:
-    queued = (await client.post(f"/databases/{database_id}/backup")).json()
-    return await finished_backup(client, queued["backup_id"])
-
-
-async def _policy(client: httpx.AsyncClient, **rules) -> int:  # type: ignore[no-untyped-def]
-    created = await client.post("/retention-policies", json={"name": f"p-{uuid.uuid4().hex[:6]}", **rules})
-    assert created.status_code == 201, created.text
-    return int(created.json()["id"])
-
-
-async def _ids(client: httpx.AsyncClient, database_id: int) -> list[int]:
-    listed = (await client.get("/backups", params={"database_id": database_id, "limit": 500})).json()
-    items = listed if isinstance(listed, list) else listed.get("backups") or listed.get("items")
-    return sorted(b["id"] for b in items)
-
-
-async def _until(check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(0.2)
+__all__ = ["retention_api"]
 
 
 def _artifacts(client: httpx.AsyncClient) -> set[str]:
@@ -79,19 +25,19 @@ def _artifacts(client: httpx.AsyncClient) -> set[str]:
 
 async def test_after_each_backup_only_what_the_policy_keeps_remains(retention_api, tmp_path):
     client = retention_api
-    policy_id = await _policy(client, keep_last_n=2)
-    database_id = await _database(client, tmp_path, policy_id=policy_id)
-    made = [await _backup(client, database_id) for _ in range(4)]
+    policy_id = await make_policy(client, keep_last_n=2)
+    database_id = await make_database(client, tmp_path, policy_id=policy_id)
+    made = [await make_backup(client, database_id) for _ in range(4)]
     newest_two = sorted(b["id"] for b in made[-2:])
 
-    assert await _until(lambda: _equal(_ids(client, database_id), newest_two)), await _ids(
+    assert await until(lambda: _equal(backup_ids(client, database_id), newest_two)), await backup_ids(
         client, database_id
     )
     kept_files = {Path(b["storage_path"]).name for b in made[-2:]}
     gone_files = {Path(b["storage_path"]).name for b in made[:2]}
     assert kept_files <= _artifacts(client) and not gone_files & _artifacts(client)
 
-    async with _catalog(client) as conn:  # deletions are recorded with the rule that decided them
+    async with SQL(client) as conn:  # deletions are recorded with the rule that decided them
         reasons = await conn.fetch("SELECT backup_id, reason FROM retention.deletions ORDER BY backup_id")
     assert [r["backup_id"] for r in reasons] == sorted(b["id"] for b in made[:2])
     assert all("beyond the 2 newest" in r["reason"] for r in reasons)
@@ -101,29 +47,17 @@ async def _equal(ids, wanted) -> bool:  # type: ignore[no-untyped-def]
     return await ids == wanted
 
 
-def _catalog(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
-    class Connection:
-        async def __aenter__(self) -> asyncpg.Connection:
-            self.conn = await asyncpg.connect(client.database_url)  # type: ignore[attr-defined]
-            return self.conn
-
-        async def __aexit__(self, *_: object) -> None:
-            await self.conn.close()
-
-    return Connection()
-
-
 async def test_preview_names_the_rule_and_a_failing_database_is_held(retention_api, tmp_path):
     client = retention_api
-    database_id = await _database(client, tmp_path)
-    made = [await _backup(client, database_id) for _ in range(3)]
+    database_id = await make_database(client, tmp_path)
+    made = [await make_backup(client, database_id) for _ in range(3)]
     now = datetime.now(UTC)
-    async with _catalog(client) as conn:  # spread the history over three months
+    async with SQL(client) as conn:  # spread the history over three months
         for backup, age in zip(made, (timedelta(days=70), timedelta(days=40), timedelta(0)), strict=True):
             await conn.execute(
                 "UPDATE catalog.backups SET created_at = $2 WHERE id = $1", backup["id"], now - age
             )
-    policy_id = await _policy(client, keep_daily=1, keep_monthly=2)
+    policy_id = await make_policy(client, keep_daily=1, keep_monthly=2)
     preview = await client.get(
         f"/retention-policies/{policy_id}/preview", params={"database_id": database_id}
     )
@@ -137,23 +71,24 @@ async def test_preview_names_the_rule_and_a_failing_database_is_held(retention_a
     assert "no rule keeps it" in deleted[made[0]["id"]]["reason"] and body["held"] is False
 
     # Three failed runs in a row: a stale backup beats none, so nothing would be deleted.
-    async with _catalog(client) as conn:
+    async with SQL(client) as conn:
         await conn.execute(
             "UPDATE catalog.databases SET database_name = '/nonexistent/x.db' WHERE id = $1", database_id
         )
     for _ in range(3):
-        failed = await _backup(client, database_id)
+        failed = await make_backup(client, database_id)
         assert failed["status"] == "failed", failed
     held = (
         await client.get(f"/retention-policies/{policy_id}/preview", params={"database_id": database_id})
     ).json()
     assert held["held"] is True and held["delete"] == [] and "failed" in held["held_reason"]
-    assert len(await _ids(client, database_id)) == 6  # the preview deleted nothing, and neither did failures
+    # the preview deleted nothing, and neither did failures
+    assert len(await backup_ids(client, database_id)) == 6
 
 
 async def test_patch_sets_a_database_schedule_and_retention_days(retention_api, tmp_path):
     client = retention_api
-    database_id = await _database(client, tmp_path)
+    database_id = await make_database(client, tmp_path)
     before = (await client.get(f"/databases/{database_id}")).json()["database"]
 
     for bad, field in (
@@ -178,13 +113,13 @@ async def test_patch_sets_a_database_schedule_and_retention_days(retention_api, 
     assert [s["database_name"] for s in (await client.get("/schedules")).json()] == [before["database_name"]]
 
     # retention_days: backups older than 7 days go after the next completed backup
-    old = await _backup(client, database_id)
-    async with _catalog(client) as conn:
+    old = await make_backup(client, database_id)
+    async with SQL(client) as conn:
         await conn.execute(
             "UPDATE catalog.backups SET created_at = now() - interval '10 days' WHERE id = $1", old["id"]
         )
-    fresh = await _backup(client, database_id)
-    assert await _until(lambda: _equal(_ids(client, database_id), [fresh["id"]]))
+    fresh = await make_backup(client, database_id)
+    assert await until(lambda: _equal(backup_ids(client, database_id), [fresh["id"]]))
 
     removed = await client.patch(f"/databases/{database_id}", json={"schedule": None})
     assert removed.status_code == 200 and removed.json()["schedule"] is None
@@ -201,7 +136,7 @@ async def test_a_triggered_server_schedule_backs_up_its_databases_and_logs_the_o
     assert server.status_code == 201, server.text
     server_id = server.json()["id"]
     for _ in range(2):
-        await _database(client, tmp_path, engine_id=server_id)
+        await make_database(client, tmp_path, engine_id=server_id)
     schedule = {"server_id": server_id, "cron_expression": "0 3 * * *", "max_backups": 5, "enabled": True}
     every = await client.post(
         "/backup-scheduler/schedules", json={**schedule, "name": "all", "only_when_running": False}
@@ -220,7 +155,7 @@ async def test_a_triggered_server_schedule_backs_up_its_databases_and_logs_the_o
         logs = (await client.get("/backup-scheduler/logs")).json()["items"]
         return logs if len(logs) == 2 and all(log["status"] != "running" for log in logs) else []
 
-    finished = await _until(finished_logs, timeout=60)
+    finished = await until(finished_logs, timeout=60)
     assert finished, [
         (log["status"], log["logs"], log["error_message"])
         for log in (await client.get("/backup-scheduler/logs")).json()["items"]
