@@ -113,6 +113,16 @@ def test_no_good_backup_at_all_is_held() -> None:
     assert plan([], Policy(), NOW).held
 
 
+def test_an_outside_hold_keeps_everything_and_says_why() -> None:
+    """A policy that cannot be found: the history is fine, but nothing may be deleted."""
+    p = plan(_daily_history(10), Policy(), NOW, hold="policy 9 does not exist")
+    assert p.held and p.held_reason == "policy 9 does not exist" and p.delete == ()
+    decisions = _by_id(p)
+    assert decisions[10].rules == ("newest",)
+    assert all(decisions[k].rules == ("held",) for k in range(1, 10))
+    assert decisions[1].reason == "held: policy 9 does not exist"
+
+
 def test_keep_days_sets_retention_until_only_when_days_alone_keeps_it() -> None:
     p = plan(_daily_history(), Policy(keep_days=5), NOW)
     decisions = _by_id(p)
@@ -375,3 +385,13 @@ def test_kept_set_matches_a_brute_force_reference(
         return
     good_ids = {b.id for b in backups if _good(b)}
     assert _ids(p.keep) & good_ids == _reference_keep(backups, policy, NOW)
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories(), policies, caps, windows)
+def test_an_outside_hold_deletes_nothing_whatever_the_history(
+    backups: list[BackupFacts], policy: Policy, max_backups: dict[int, int] | None, window: int
+) -> None:
+    p = plan(backups, policy, NOW, max_backups=max_backups, failing_window=window, hold="missing")
+    assert p.held and p.delete == () and p.held_reason == "missing"
+    assert _ids(p.keep) == {b.id for b in backups}
