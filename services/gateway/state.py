@@ -1,6 +1,7 @@
 """The adapters routes use, built once by the composition root and injected per request."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import asyncpg
@@ -45,9 +46,13 @@ class Gateway:
 
 
 class CurrentUser(msgspec.Struct, frozen=True):
+    """The caller as the database says now (role, status), and the access token they presented."""
+
     id: int
     username: str
     role: str
+    token_id: str = ""
+    token_expires_at: datetime | None = None
 
 
 def provide_gateway(request: Request[Any, Any, Any]) -> Gateway:

@@ -23,16 +23,29 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     raise NotAuthorizedException("missing bearer token")
 
 
-async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
-    state: Gateway = connection.app.state.gateway
+async def current_user(gateway: Gateway, token: str) -> CurrentUser:
+    """The caller of `token`, read afresh on every request: a role change or a disabled account
+    applies to the very next request, and a logged-out token stops working at once."""
     try:
-        user_id = state.tokens.verify(_bearer(connection))
+        claims = gateway.tokens.verify(token)
     except InvalidToken:
         raise NotAuthorizedException("invalid or expired token") from None
-    user = await users.get(state.pool, user_id)
+    user, revoked = await users.signed_in(gateway.pool, claims.user_id, claims.token_id)
+    if revoked:
+        raise NotAuthorizedException("this token was revoked (logged out)")
     if user is None or user.status != "active":
         raise NotAuthorizedException("user is unknown or disabled")
-    current = CurrentUser(id=user.id, username=user.username, role=user.role)
+    return CurrentUser(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        token_id=claims.token_id,
+        token_expires_at=claims.expires_at,
+    )
+
+
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
+    current = await current_user(connection.app.state.gateway, _bearer(connection))
     connection.scope["user"] = current
     return current
 

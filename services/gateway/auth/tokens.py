@@ -1,11 +1,14 @@
 """Short-lived JWT access tokens (HS256, key derived from the master keyring by key id) and
-opaque refresh tokens, stored only as digests."""
+opaque refresh tokens, stored only as digests. Every access token has an id (`jti`), by which
+logout revokes it before it expires."""
 
 import hashlib
 import secrets
 import time
 import uuid
+from datetime import UTC, datetime
 
+import msgspec
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
@@ -19,6 +22,14 @@ PURPOSE = "access-token"
 
 class InvalidToken(Exception):
     pass
+
+
+class AccessClaims(msgspec.Struct, frozen=True):
+    """What a verified access token says: whose it is, its id, and when it stops working."""
+
+    user_id: int
+    token_id: str
+    expires_at: datetime
 
 
 class AccessTokens:
@@ -42,17 +53,22 @@ class AccessTokens:
         header = {"alg": ALGORITHM, "kid": self._keyring.current}
         return jwt.encode(header, claims, self._key(self._keyring.current), algorithms=[ALGORITHM])
 
-    def verify(self, token: str) -> int:
-        """The user id in a valid, unexpired access token signed by one of our keys."""
+    def verify(self, token: str) -> AccessClaims:
+        """The claims of a valid, unexpired access token signed by one of our keys."""
         try:
             header = extract_compact(token.encode()).protected
             key = self._key(str(header.get("kid", "")))
             decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
             jwt.JWTClaimsRegistry(
-                exp={"essential": True}, sub={"essential": True}, typ={"essential": True, "value": "access"}
+                exp={"essential": True},
+                sub={"essential": True},
+                jti={"essential": True},
+                typ={"essential": True, "value": "access"},
             ).validate(decoded.claims)
-            return int(decoded.claims["sub"])
-        except (JoseError, KeyringError, ValueError, KeyError, TypeError) as exc:
+            claims = decoded.claims
+            expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+            return AccessClaims(int(claims["sub"]), str(claims["jti"]), expires_at)
+        except (JoseError, KeyringError, ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
             raise InvalidToken(str(exc)) from None
 
 

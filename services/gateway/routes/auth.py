@@ -113,6 +113,8 @@ async def logout(data: RefreshRequest, request: Request[Any, Any, Any], gateway:
         family = await sessions.family_of(conn, data.refresh_token)
         if family is not None and family.user_id == me.id:
             await sessions.revoke_family(conn, family.family_id)
+        if me.token_expires_at is not None:  # the access token presented stops working too
+            await sessions.revoke_access(conn, me.token_id, me.id, me.token_expires_at)
         await emit(
             conn, UserLoggedOut(user_id=me.id, username=me.username, producer="gateway", actor=actor(request))
         )

@@ -11,10 +11,8 @@ import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import NotAuthorizedException, WebSocketDisconnect
 
-from services.gateway.auth.guards import authenticate
-from services.gateway.auth.tokens import InvalidToken
+from services.gateway.auth.guards import authenticate, current_user
 from services.gateway.state import Gateway
-from services.gateway.store import users
 
 AUTH_TIMEOUT = 10.0
 UNAUTHORIZED = 4401
@@ -35,11 +33,16 @@ async def _authenticate(socket: WebSocket[Any, Any, Any]) -> bool:
     try:
         raw = await asyncio.wait_for(socket.receive_text(), AUTH_TIMEOUT)
         message = msgspec.json.decode(raw, type=AuthMessage)
-        gateway: Gateway = socket.app.state.gateway
-        user = await users.get(gateway.pool, gateway.tokens.verify(message.token))
-    except (TimeoutError, msgspec.ValidationError, msgspec.DecodeError, InvalidToken, WebSocketDisconnect):
+        await current_user(socket.app.state.gateway, message.token)
+    except (
+        TimeoutError,
+        msgspec.ValidationError,
+        msgspec.DecodeError,
+        NotAuthorizedException,
+        WebSocketDisconnect,
+    ):
         return False
-    return user is not None and user.status == "active"
+    return True
 
 
 async def _stream(socket: WebSocket[Any, Any, Any]) -> None:

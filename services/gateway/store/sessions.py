@@ -1,4 +1,4 @@
-"""Refresh-token families and login attempts."""
+"""Refresh-token families, revoked access tokens and login attempts."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -67,6 +67,18 @@ async def revoke_family(conn: asyncpg.Connection, family_id: uuid.UUID) -> None:
 async def revoke_user(conn: asyncpg.Connection, user_id: int) -> None:
     await conn.execute(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
+    )
+
+
+async def revoke_access(conn: asyncpg.Connection, token_id: str, user_id: int, expires_at: datetime) -> None:
+    """Deny an access token until it expires; rows of tokens that expired anyway go at once."""
+    await conn.execute("DELETE FROM revoked_access_tokens WHERE expires_at <= now()")
+    await conn.execute(
+        """INSERT INTO revoked_access_tokens (jti, user_id, expires_at) VALUES ($1, $2, $3)
+           ON CONFLICT (jti) DO NOTHING""",
+        token_id,
+        user_id,
+        expires_at,
     )
 
 

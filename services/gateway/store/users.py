@@ -37,6 +37,22 @@ async def get(db: Executor, user_id: int) -> User | None:
     return _user(await db.fetchrow(f"SELECT {COLUMNS} FROM users WHERE id = $1", user_id))
 
 
+async def signed_in(db: Executor, user_id: int, token_id: str) -> tuple[User | None, bool]:
+    """The token's user, and whether the token was revoked: one round trip for every request."""
+    row = await db.fetchrow(
+        f"""SELECT {COLUMNS},
+                   EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $2) AS token_revoked
+            FROM users WHERE id = $1""",
+        user_id,
+        token_id,
+    )
+    if row is None:
+        return None, False
+    values = dict(row)
+    revoked = bool(values.pop("token_revoked"))
+    return User(**values), revoked
+
+
 async def password_hash_of(db: Executor, username: str) -> tuple[User | None, str | None]:
     row = await db.fetchrow(
         f"SELECT {COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)", username
