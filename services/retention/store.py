@@ -7,7 +7,12 @@ import asyncpg
 Executor = asyncpg.Pool | asyncpg.Connection
 
 
+MAX_ID = 2**63 - 1
+
+
 async def get_policy(db: Executor, policy_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+    if not 1 <= policy_id <= MAX_ID:  # no bigint key has it: not found, rather than a driver error
+        return None
     lock = " FOR UPDATE" if for_update else ""
     row = await db.fetchrow(f"SELECT * FROM policies WHERE id = $1{lock}", policy_id)
     return dict(row) if row else None
