@@ -48,20 +48,20 @@ async def wire(runtime: Runtime) -> None:
     serve("update_server", UpdateServer, servers.update)
     serve("delete_server", DeleteServer, servers.delete)
 
-    databases = DatabaseHandlers(pool)
+    databases = DatabaseHandlers(pool, runtime.settings.sqlite_root_paths)
     serve("create_database", CreateDatabase, databases.create)
     serve("list_databases", ListDatabases, databases.list)
     serve("get_database", DatabaseRef, databases.get)
     serve("update_database", UpdateDatabase, databases.update)
     serve("delete_database", DatabaseRef, databases.delete)
 
-    connections = ConnectionHandlers(pool, broker, databases)
+    connections = ConnectionHandlers(pool, broker, databases, runtime.settings.probe_timeout_seconds)
     serve("test_connection", TestConnection, connections.test_connection)
     serve("test_server_connection", TestServerConnection, connections.test_server)
     serve("discover_server", DiscoverServer, connections.discover)
     serve("import_databases", ImportDatabases, connections.import_databases)
 
-    backups = BackupHandlers(pool, destinations)
+    backups = BackupHandlers(pool, destinations, runtime.settings.sqlite_root_paths)
     serve("create_backup", CreateBackup, backups.create)
     serve("list_backups", ListBackups, backups.list)
     serve("get_backup", BackupRef, backups.get)

@@ -1,5 +1,6 @@
 """The catalog's RPC operations on database configurations."""
 
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -49,13 +50,15 @@ async def delete_database(conn: asyncpg.Connection, row: dict[str, Any], request
 
 
 class DatabaseHandlers:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, sqlite_roots: tuple[Path, ...]) -> None:
         self.pool = pool
+        self.sqlite_roots = sqlite_roots
 
     async def create(self, request: CreateDatabase) -> DatabaseView:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
             values = databases.new_database_values(request, await _server(conn, request.engine_id))
+            databases.check_confined(values, self.sqlite_roots)
             if await store.name_taken(conn, "databases", values["name"]):
                 raise conflict(f"a database named {values['name']!r} already exists", "name")
             database = databases.view(await store.insert_database(conn, values))
@@ -96,6 +99,7 @@ class DatabaseHandlers:
             changes = databases.changed_values(request)
             merged = {**row, **changes}
             databases.check(merged, await _server(conn, merged["server_id"]))
+            databases.check_confined(merged, self.sqlite_roots)
             if "name" in changes and await store.name_taken(conn, "databases", changes["name"], row["id"]):
                 raise conflict(f"a database named {changes['name']!r} already exists", "name")
             updated = await store.update_database(conn, row["id"], changes) if changes else row
