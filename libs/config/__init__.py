@@ -30,6 +30,7 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
     storage_destinations: str = ""
     sqlite_roots: str = ""  # comma-separated directories SQLite files may live under
     probe_timeout_seconds: float = 10.0  # a whole connection test or discovery, every engine
+    probe_concurrency: int = 16  # connection tests and discoveries one process handles at once
 
     @property
     def data_path(self) -> Path:

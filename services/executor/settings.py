@@ -9,7 +9,6 @@ class ExecutorSettings(ServiceSettings, frozen=True, kw_only=True):
     job_lease_seconds: float = 30.0  # a job whose worker stops heart-beating this long is taken over
     job_max_attempts: int = 3  # attempts of a job failing for a transient cause (unreachable, storage)
     job_retry_seconds: float = 5.0  # first retry delay; doubles per attempt
-    probe_concurrency: int = 16  # connection tests and discoveries one process answers at once
     http_host: str = "127.0.0.1"  # the gateway's, read from the same variables: never a target
     http_port: int = 8000
     network_allow: str = ""  # comma-separated CIDRs; when set, targets must be in one of them
