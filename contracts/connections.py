@@ -41,9 +41,12 @@ class TestServerConnection(Request, frozen=True, kw_only=True):
 
 
 class ProbeEndpoint(Request, frozen=True, kw_only=True):
-    """catalog → executor: test or discover on a fully resolved endpoint."""
+    """catalog → executor: test or discover on a fully resolved endpoint; the ids say whose
+    endpoint it is, for the record of a refused connection."""
 
     endpoint: Endpoint
+    server_id: int | None = None
+    database_id: int | None = None
 
 
 class ConnectionResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -21,6 +21,7 @@ from contracts.events.catalog import (
     ServerDeleted,
     ServerUpdated,
 )
+from contracts.events.connections import ConnectionRefused
 from contracts.events.identity import (
     AccessRequestApproved,
     AccessRequestCreated,
@@ -66,6 +67,7 @@ ALL_EVENTS: tuple[type, ...] = (
     DatabaseCreated,
     DatabaseUpdated,
     DatabaseDeleted,
+    ConnectionRefused,
     ServiceStarted,
     ServiceStopped,
     BackupRequested,
@@ -110,6 +112,7 @@ __all__ = [
     "BackupCancelled",
     "BackupDeleted",
     "BackupVerified",
+    "ConnectionRefused",
     "RestoreRequested",
     "RestoreStarted",
     "RestoreCompleted",

@@ -32,10 +32,14 @@ def serve(
     operation: str,
     request_type: type[Req],
     handler: Callable[[Req], Awaitable[Any]],
+    *,
+    concurrency: int = 1,
 ) -> None:
-    """Answer `lb.rpc.<service>.<operation>`; one member of the service's queue group replies."""
+    """Answer `lb.rpc.<service>.<operation>`; one member of the service's queue group replies.
+    With `concurrency` > 1 that many requests are handled at once, so a slow one does not hold
+    the others back."""
 
-    @broker.subscriber(subjects.rpc(service, operation), queue=service)
+    @broker.subscriber(subjects.rpc(service, operation), queue=service, max_workers=concurrency)
     async def on_request(msg: NatsMessage) -> NatsResponse:
         try:
             request = msgspec.json.decode(msg.body, type=request_type)

@@ -28,10 +28,19 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
     rpc_timeout_seconds: float = 5.0
     storage_url: str = ""
     storage_destinations: str = ""
+    sqlite_roots: str = ""  # comma-separated directories SQLite files may live under
+    probe_timeout_seconds: float = 10.0  # a whole connection test or discovery, every engine
+    probe_concurrency: int = 16  # connection tests and discoveries one process handles at once
 
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()
+
+    @property
+    def sqlite_root_paths(self) -> tuple[Path, ...]:
+        """The SQLite roots as absolute paths; `<data_dir>/sqlite` unless set."""
+        roots = [part.strip() for part in self.sqlite_roots.split(",") if part.strip()]
+        return tuple(Path(root).absolute() for root in roots) or (self.data_path / "sqlite",)
 
     @property
     def master_key_path(self) -> Path:

@@ -65,7 +65,7 @@ def record_from_event(body: bytes) -> AuditRecord:
     resource_id = payload.get(id_field)
     if not _is_bigint(resource_id):
         resource_id = None
-    failed = envelope.type.endswith(("_failed", ".failed"))
+    failed = envelope.type.endswith(("_failed", ".failed", ".refused"))
     actor = envelope.actor
     return AuditRecord(
         # Normalised as PostgreSQL returns them, so a row read back hashes as it did when written.

@@ -44,8 +44,8 @@ async def wire(runtime: Runtime) -> None:
     broker, pool = runtime.broker, runtime.pool
     destinations = Destinations(runtime.settings)
 
-    def serve(operation: str, request_type: type, handler) -> None:  # type: ignore[no-untyped-def]
-        rpc.serve(broker, "catalog", operation, request_type, handler)
+    def serve(operation: str, request_type: type, handler, concurrency: int = 1) -> None:  # type: ignore[no-untyped-def]
+        rpc.serve(broker, "catalog", operation, request_type, handler, concurrency=concurrency)
 
     servers = ServerHandlers(pool)
     serve("create_server", CreateServer, servers.create)
@@ -54,20 +54,21 @@ async def wire(runtime: Runtime) -> None:
     serve("update_server", UpdateServer, servers.update)
     serve("delete_server", DeleteServer, servers.delete)
 
-    databases = DatabaseHandlers(pool, broker)
+    databases = DatabaseHandlers(pool, broker, runtime.settings.sqlite_root_paths)
     serve("create_database", CreateDatabase, databases.create)
     serve("list_databases", ListDatabases, databases.list)
     serve("get_database", DatabaseRef, databases.get)
     serve("update_database", UpdateDatabase, databases.update)
     serve("delete_database", DatabaseRef, databases.delete)
 
-    connections = ConnectionHandlers(pool, broker, databases)
-    serve("test_connection", TestConnection, connections.test_connection)
-    serve("test_server_connection", TestServerConnection, connections.test_server)
-    serve("discover_server", DiscoverServer, connections.discover)
-    serve("import_databases", ImportDatabases, connections.import_databases)
+    connections = ConnectionHandlers(pool, broker, databases, runtime.settings.probe_timeout_seconds)
+    probes = runtime.settings.probe_concurrency  # each waits on an executor's probe: never in line
+    serve("test_connection", TestConnection, connections.test_connection, probes)
+    serve("test_server_connection", TestServerConnection, connections.test_server, probes)
+    serve("discover_server", DiscoverServer, connections.discover, probes)
+    serve("import_databases", ImportDatabases, connections.import_databases, probes)
 
-    backups = BackupHandlers(pool, destinations)
+    backups = BackupHandlers(pool, destinations, runtime.settings.sqlite_root_paths)
     serve("create_backup", CreateBackup, backups.create)
     serve("list_backups", ListBackups, backups.list)
     serve("get_backup", BackupRef, backups.get)

@@ -4,6 +4,7 @@ job in one transaction; executors claim jobs through `begin_*`, which fences sta
 import contextlib
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -33,6 +34,7 @@ from contracts.connections import Endpoint
 from contracts.events import BackupCancelled, BackupDeleted, BackupRequested, RestoreRequested
 from contracts.jobs import BackupJob, RestoreJob, VerifyJob
 from libs.bus.outbox import emit
+from libs.confinement import OUTSIDE_ROOTS, confined
 from libs.crypto.manifest import manifest_key
 from libs.errors import Refused, conflict, invalid, not_found
 from libs.storage.destinations import DestinationError, Destinations
@@ -46,9 +48,12 @@ def _gone(backup_id: int, status: str) -> Refused:
 
 
 class BackupHandlers:
-    def __init__(self, pool: asyncpg.Pool, destinations: Destinations) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, destinations: Destinations, sqlite_roots: tuple[Path, ...]
+    ) -> None:
         self.pool = pool
         self.destinations = destinations
+        self.sqlite_roots = sqlite_roots
 
     # --- backups -------------------------------------------------------------------------
 
@@ -317,6 +322,8 @@ class BackupHandlers:
         self, conn: asyncpg.Connection, backup: dict[str, Any], request: CreateRestore
     ) -> Endpoint:
         name = request.target_database or backup["database_name"]
+        if backup["db_type"] == "sqlite" and confined(name, self.sqlite_roots, follow_symlinks=False) is None:
+            raise invalid("target_database", OUTSIDE_ROOTS)
         if request.target_server_id is not None:
             server = await store.get_server(conn, request.target_server_id)
             if server is None:

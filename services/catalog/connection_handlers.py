@@ -20,19 +20,23 @@ from contracts.connections import (
     TestServerConnection,
 )
 from contracts.databases import CreateDatabase
+from contracts.rpc import Request
 from libs.bus import rpc
 from libs.errors import Refused, invalid, not_found
 from services.catalog import backups, store
 from services.catalog.database_handlers import DatabaseHandlers
 
-PROBE_TIMEOUT = 30.0
+PROBE_MARGIN = 5.0  # beyond the executor's own probe timeout: its answer, not silence, comes back
 
 
 class ConnectionHandlers:
-    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, databases: DatabaseHandlers) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, broker: NatsBroker, databases: DatabaseHandlers, probe_timeout: float
+    ) -> None:
         self.pool = pool
         self.broker = broker
         self.databases = databases
+        self.probe_timeout = probe_timeout + PROBE_MARGIN
 
     async def _server(self, server_id: int) -> dict[str, Any]:
         row = await store.get_server(self.pool, server_id)
@@ -40,16 +44,18 @@ class ConnectionHandlers:
             raise not_found("server", server_id)
         return row
 
-    async def _probe(self, operation: str, endpoint: Endpoint, reply: type[Any]) -> Any:
+    async def _probe(
+        self, operation: str, endpoint: Endpoint, reply: type[Any], request: Request, server_id: int | None
+    ) -> Any:
+        probe = ProbeEndpoint(
+            endpoint=endpoint,
+            server_id=server_id,
+            actor=request.actor,
+            correlation_id=request.correlation_id,
+        )
         try:
-            return await rpc.call(
-                self.broker,
-                "executor",
-                operation,
-                ProbeEndpoint(endpoint=endpoint),
-                reply,
-                timeout=PROBE_TIMEOUT,
-            )
+            timeout = self.probe_timeout
+            return await rpc.call(self.broker, "executor", operation, probe, reply, timeout=timeout)
         except rpc.ServiceUnavailable:
             raise Refused(
                 503, "SERVICE_UNAVAILABLE", "no executor answered; is the executor running?"
@@ -79,13 +85,15 @@ class ConnectionHandlers:
                 username=request.username,
                 password=request.password,
             )
-        result: ConnectionResult = await self._probe("test_connection", endpoint, ConnectionResult)
+        result: ConnectionResult = await self._probe(
+            "test_connection", endpoint, ConnectionResult, request, request.engine_id
+        )
         return result
 
     async def test_server(self, request: TestServerConnection) -> ConnectionResult:
         server = await self._server(request.server_id)
         result: ConnectionResult = await self._probe(
-            "test_connection", backups.endpoint_for(None, server, ""), ConnectionResult
+            "test_connection", backups.endpoint_for(None, server, ""), ConnectionResult, request, server["id"]
         )
         await self.pool.execute(
             "UPDATE servers SET health_status = $2, last_heartbeat = $3 WHERE id = $1",
@@ -100,14 +108,17 @@ class ConnectionHandlers:
         if not server["discovery_enabled"]:
             raise Refused(409, "DISCOVERY_DISABLED", f"discovery is disabled for server {server['name']!r}")
         discovery: Discovery = await self._probe(
-            "discover", backups.endpoint_for(None, server, ""), Discovery
+            "discover", backups.endpoint_for(None, server, ""), Discovery, request, server["id"]
         )
         return discovery
 
     async def import_databases(self, request: ImportDatabases) -> ImportResult:
         server = await self._server(request.server_id)
         await self.databases.check_policy(request, request.policy_id)  # before discovery: nothing imported
-        found = [d.name for d in (await self.discover(DiscoverServer(server_id=server["id"]))).databases]
+        asked = DiscoverServer(
+            server_id=server["id"], actor=request.actor, correlation_id=request.correlation_id
+        )
+        found = [d.name for d in (await self.discover(asked)).databases]
         rows = await self.pool.fetch("SELECT database_name FROM databases WHERE server_id = $1", server["id"])
         existing = sorted({r["database_name"] for r in rows} & set(found))
         wanted = [n for n in found if n not in existing] if request.import_all else list(request.databases)

@@ -1,6 +1,7 @@
 """The catalog's RPC operations on database configurations. A `policy_id` that is written must
 name a policy the retention service has: a dangling one would leave retention guessing."""
 
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -54,9 +55,10 @@ async def delete_database(conn: asyncpg.Connection, row: dict[str, Any], request
 
 
 class DatabaseHandlers:
-    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, sqlite_roots: tuple[Path, ...]) -> None:
         self.pool = pool
         self.broker = broker
+        self.sqlite_roots = sqlite_roots
 
     async def check_policy(self, request: Request, policy_id: int | None) -> None:
         """Asked before the write's transaction: the retention service owns policies."""
@@ -71,6 +73,7 @@ class DatabaseHandlers:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
             values = databases.new_database_values(request, await _server(conn, request.engine_id))
+            databases.check_confined(values, self.sqlite_roots)
             if await store.name_taken(conn, "databases", values["name"]):
                 raise conflict(f"a database named {values['name']!r} already exists", "name")
             database = databases.view(await store.insert_database(conn, values))
@@ -113,6 +116,7 @@ class DatabaseHandlers:
             changes = databases.changed_values(request)
             merged = {**row, **changes}
             databases.check(merged, await _server(conn, merged["server_id"]))
+            databases.check_confined(merged, self.sqlite_roots)
             if "name" in changes and await store.name_taken(conn, "databases", changes["name"], row["id"]):
                 raise conflict(f"a database named {changes['name']!r} already exists", "name")
             updated = await store.update_database(conn, row["id"], changes) if changes else row

@@ -1,11 +1,13 @@
 """Rules for database configurations, as pure functions of data."""
 
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from contracts.catalog import ServerView
 from contracts.databases import CreateDatabase, DatabaseView, UpdateDatabase
+from libs.confinement import OUTSIDE_ROOTS, confined
 from libs.errors import invalid
 from libs.structs import given
 from services.catalog.servers import DEFAULT_PORTS
@@ -34,6 +36,14 @@ def check(values: dict[str, Any], server: ServerView | None) -> None:
             raise invalid("username", "required unless use_engine_credentials is true")
         if values["sealed_password"] is None:
             raise invalid("password", "required unless use_engine_credentials is true")
+
+
+def check_confined(values: dict[str, Any], sqlite_roots: tuple[Path, ...]) -> None:
+    """A SQLite database's file lies under a root (lexically here; the executor, which sees the
+    files, checks again with symlinks resolved before it touches anything)."""
+    if values["database_type"] == "sqlite":
+        if confined(values["database_name"], sqlite_roots, follow_symlinks=False) is None:
+            raise invalid("database_name", OUTSIDE_ROOTS)
 
 
 def new_database_values(request: CreateDatabase, server: ServerView | None) -> dict[str, Any]:

@@ -4,9 +4,11 @@ verifications from the JOBS stream, and answers connection tests and discovery o
 from contracts.connections import ProbeEndpoint
 from libs.bus import rpc
 from libs.crypto import load_keyring
+from libs.netguard.resolver import lifeboat_policy
 from libs.runtime import Runtime
 from libs.storage.destinations import Destinations
 from services.executor.context import JobContext
+from services.executor.gate import Gate
 from services.executor.probes import Probes
 from services.executor.settings import ExecutorSettings
 from services.executor.worker import Worker
@@ -19,15 +21,28 @@ __all__ = ["MIGRATIONS", "Settings", "wire"]
 async def wire(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, ExecutorSettings)
+    allow, deny = settings.network_ranges()
+    policy = await lifeboat_policy(
+        nats_url=settings.nats_url,
+        database_url=settings.database_url,
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+        allow=allow,
+        deny=deny,
+    )
     ctx = JobContext(
         settings=settings,
         broker=runtime.broker,
         keyring=load_keyring(settings.master_key_path),
         destinations=Destinations(settings),
         instance=runtime.instance,
+        gate=Gate(policy, settings.sqlite_root_paths, runtime.pool),
     )
     probes = Probes(ctx)
-    rpc.serve(runtime.broker, "executor", "test_connection", ProbeEndpoint, probes.test_connection)
-    rpc.serve(runtime.broker, "executor", "discover", ProbeEndpoint, probes.discover)
+    for operation, handler in (("test_connection", probes.test_connection), ("discover", probes.discover)):
+        rpc.serve(
+            runtime.broker, "executor", operation, ProbeEndpoint, handler,
+            concurrency=settings.probe_concurrency,
+        )  # fmt: skip
     worker = Worker(runtime.pool, ctx, runtime.stop)
     runtime.background.append(worker.run)

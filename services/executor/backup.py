@@ -17,6 +17,7 @@ from libs.pipeline import store_stream
 from libs.storage import Storage
 from services.executor.context import JobContext, JobFailure
 from services.executor.engines import engine_for
+from services.executor.gate import Attempt
 from services.executor.leases import Lease
 from services.executor.progress import Progress
 
@@ -44,7 +45,8 @@ async def run(job: BackupJob, lease: Lease, ctx: JobContext, nc) -> BackupComple
     )
     started = time.monotonic()
     engine = engine_for(spec.endpoint.engine)
-    target = ctx.target(spec.endpoint)
+    attempt = Attempt("backup", correlation_id=job.correlation_id, backup_id=job.backup_id)
+    target = await ctx.target(spec.endpoint, attempt)
     storage = ctx.destinations.get(spec.destination)
     key = attempt_key(spec.storage_key, lease.fence)
     await _clear_earlier_attempts(storage, spec.storage_key, lease.fence)

@@ -20,6 +20,7 @@ from libs.errors import Refused
 from libs.storage import StorageError
 from libs.storage.destinations import DestinationError, Destinations
 from services.executor.engines.base import EngineError, Target
+from services.executor.gate import Attempt, Gate, TargetRefused
 from services.executor.settings import ExecutorSettings
 
 T = TypeVar("T")
@@ -49,6 +50,8 @@ def failure_of(exc: BaseException) -> JobFailure:
             return exc
         case EngineError():
             return JobFailure(exc.cause, exc.message)
+        case TargetRefused():
+            return JobFailure("refused", exc.reason)
         case StorageError() | DestinationError():
             return JobFailure("storage", f"storage: {exc}")
         case ArtifactError():
@@ -68,6 +71,7 @@ class JobContext:
     keyring: Keyring
     destinations: Destinations
     instance: str
+    gate: Gate
 
     async def begin(self, operation: str, request: msgspec.Struct, reply: type[T]) -> T:
         """Claim the job at the catalog; Abandon if it says no."""
@@ -78,18 +82,12 @@ class JobContext:
                 raise Abandon(exc.detail) from None
             raise JobFailure("internal", f"catalog refused {operation}: {exc.detail}") from None
 
-    def target(self, endpoint: Endpoint) -> Target:
+    async def target(self, endpoint: Endpoint, attempt: Attempt) -> Target:
+        """The only way to a Target: through the gate (network guard, SQLite roots)."""
         password = None
         if endpoint.password is not None:
             password = open_sealed(self.keyring, endpoint.password, endpoint.password_purpose).decode()
-        return Target(
-            engine=endpoint.engine,
-            host=endpoint.host,
-            port=endpoint.port,
-            database=endpoint.database,
-            username=endpoint.username,
-            password=password,
-        )
+        return await self.gate.target(endpoint, password, attempt)
 
     @contextlib.contextmanager
     def workdir(self) -> Iterator[Path]:

@@ -1,16 +1,25 @@
 """Connection tests and discovery, answered over RPC for the catalog: the executor is the only
 service that reaches users' databases. A failure is an answer (`success: false`, a message
-naming the cause), not an error."""
+naming the cause), not an error.
 
+Invariant: a probe costs at most its own `probe_timeout_seconds`, the whole engine call
+included; probes are answered concurrently (`probe_concurrency`), never behind one another nor
+behind jobs, which run from the JOBS stream on their own slots."""
+
+import asyncio
 import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from contracts.connections import ConnectionResult, DiscoveredDatabase, Discovery, ProbeEndpoint
 from libs.crypto import SealError
 from libs.errors import Refused
 from services.executor.context import JobContext
 from services.executor.engines import engine_for
-from services.executor.engines.base import EngineError
+from services.executor.engines.base import EngineError, Target
+from services.executor.gate import Attempt, TargetRefused
 
+T = TypeVar("T")
 ERROR_TYPES = {
     "authentication": "AuthenticationError",
     "unreachable": "ConnectionError",
@@ -23,20 +32,39 @@ ERROR_TYPES = {
 class Probes:
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
+        self.timeout = ctx.settings.probe_timeout_seconds
 
-    def _target(self, request: ProbeEndpoint):  # type: ignore[no-untyped-def]
+    async def _target(self, request: ProbeEndpoint, operation: str) -> Target:
+        attempt = Attempt(
+            operation,
+            actor=request.actor,
+            correlation_id=request.correlation_id,
+            server_id=request.server_id,
+            database_id=request.database_id,
+        )
         try:
-            return self.ctx.target(request.endpoint)
+            return await self.ctx.target(request.endpoint, attempt)
         except SealError:
             raise Refused(
                 422, "VALIDATION_ERROR", "password: does not open with the master key", "password"
             ) from None
+        except TargetRefused as exc:
+            raise Refused(422, "TARGET_NOT_ALLOWED", f"{exc.field}: {exc.reason}", exc.field) from None
+
+    async def _bounded(self, call: Awaitable[T], target: Target) -> T:
+        """`call` within the probe timeout; on expiry an EngineError that says so."""
+        try:
+            return await asyncio.wait_for(call, self.timeout)
+        except TimeoutError:
+            where = target.database if target.engine == "sqlite" else f"{target.host}:{target.port}"
+            message = f"timed out: {where} did not answer within {self.timeout:g} s"
+            raise EngineError("unreachable", message) from None
 
     async def test_connection(self, request: ProbeEndpoint) -> ConnectionResult:
-        target = self._target(request)
+        target = await self._target(request, "test_connection")
         started = time.monotonic()
         try:
-            await engine_for(target.engine).test_connection(target)
+            await self._bounded(engine_for(target.engine).test_connection(target), target)
         except EngineError as exc:
             return ConnectionResult(
                 success=False,
@@ -49,9 +77,9 @@ class Probes:
         )
 
     async def discover(self, request: ProbeEndpoint) -> Discovery:
-        target = self._target(request)
+        target = await self._target(request, "discover")
         try:
-            found = await engine_for(target.engine).discover(target)
+            found = await self._bounded(engine_for(target.engine).discover(target), target)
         except EngineError as exc:
             raise Refused(502, "DISCOVERY_FAILED", f"discovery failed: {exc.message}") from None
         return Discovery(

@@ -21,6 +21,7 @@ from libs.storage import Storage
 from services.executor.context import JobContext, JobFailure
 from services.executor.engines import engine_for
 from services.executor.engines.base import EngineError, MaskRule
+from services.executor.gate import Attempt
 from services.executor.leases import Lease
 from services.executor.progress import Progress
 
@@ -64,7 +65,10 @@ async def run(job: RestoreJob, lease: Lease, ctx: JobContext, nc) -> RestoreComp
     )
     started = time.monotonic()
     engine = engine_for(spec.endpoint.engine)
-    target = ctx.target(spec.endpoint)
+    attempt = Attempt(
+        "restore", correlation_id=job.correlation_id, backup_id=job.backup_id, restore_id=job.restore_id
+    )
+    target = await ctx.target(spec.endpoint, attempt)
     storage = ctx.destinations.get(spec.destination)
     warnings: list[str] = []
     checked, restored = [0], [0]

@@ -21,6 +21,7 @@ from libs.storage import StorageError
 from services.executor.context import JobContext, JobFailure
 from services.executor.engines import engine_for
 from services.executor.engines.base import EngineError
+from services.executor.gate import Attempt
 from services.executor.leases import Lease
 from services.executor.progress import Progress
 from services.executor.restore import check_stored_checksum, counted, read_manifest
@@ -134,7 +135,7 @@ async def _test_restore(
         issues.append("test_restore: the backup's server no longer exists")
         return {}
     engine = engine_for(spec.endpoint.engine)
-    source = ctx.target(spec.endpoint)
+    source = await ctx.target(spec.endpoint, Attempt("verify", backup_id=spec.backup_id))
     with ctx.workdir() as workdir:
         name = (
             str(workdir / "verify.sqlite3")

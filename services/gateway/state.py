@@ -35,8 +35,10 @@ class Gateway:
     async def ask_long(
         self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]
     ) -> Reply:
-        """For requests that reach users' databases (connection tests, discovery)."""
-        return await rpc.call(self.broker, service, operation, request, reply, timeout=45)
+        """For requests that reach users' databases (connection tests, discovery): longer than the
+        catalog waits for the executor's probe, so the probe's own answer comes back."""
+        timeout = self.settings.probe_timeout_seconds + 15
+        return await rpc.call(self.broker, service, operation, request, reply, timeout=timeout)
 
     async def ask(self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]) -> Reply:
         """Request/reply to the service that owns the data."""

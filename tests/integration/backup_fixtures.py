@@ -59,12 +59,13 @@ async def backup_api(
 
     def settings(service: str, **extra: Any) -> Any:
         return settings_for(
-            service, servers.nats.url, database_url, tmp_path, storage_destinations=destinations, **extra
-        )
+            service, servers.nats.url, database_url, tmp_path, storage_destinations=destinations,
+            sqlite_roots=str(tmp_path), **extra,
+        )  # fmt: skip
 
     async with (
         running("catalog", settings("catalog")),
-        running("executor", settings("executor", **EXECUTOR)),
+        running("executor", settings("executor", http_port=port, **EXECUTOR)),
         running("gateway", settings("gateway", http_port=port)),
     ):
         await ensure_first_admin(database_url, "admin", ADMIN_PASSWORD)

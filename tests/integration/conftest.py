@@ -21,11 +21,13 @@ ADMIN_PASSWORD = "admin-password-for-tests"
 
 @pytest.fixture
 async def stack_settings(servers: TestServers, database_url: str, tmp_path: Path):
-    """Settings factory: every service of one test shares a database, a NATS and a master key."""
+    """Settings factory: every service of one test shares a database, a NATS and a master key;
+    the executor knows the gateway's port (its own HTTP API, which it never connects to)."""
     port = free_port()
 
-    def make(service: str):
-        extra = {"http_port": port} if service == "gateway" else {}
+    def make(service: str, **extra):
+        if service in ("gateway", "executor"):
+            extra.setdefault("http_port", port)
         return settings_for(service, servers.nats.url, database_url, tmp_path, **extra)
 
     make.http_port = port  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ import functools
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,9 @@ from services.executor.engines.process import ToolProcess, feed_tool, secret_fil
 
 T = TypeVar("T")
 CONNECT_TIMEOUT = 10
+PROBE_IO_TIMEOUT = 10  # per socket read or write of a connection test or discovery
+# pymysql's own threads: a hung server never starves the default pool that pipelines and storage use
+DRIVER_THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="pymysql")
 DEFAULT_USER = "root"
 SYSTEM_DATABASES = ("information_schema", "mysql", "performance_schema", "sys")
 AUTHENTICATION, NO_DATABASE_ACCESS, UNKNOWN_DATABASE = 1045, 1044, 1049
@@ -74,25 +78,31 @@ def _classified(target: Target, database: str | None, exc: pymysql.MySQLError) -
     if code in UNREACHABLE:
         cause = exc.__context__ or ConnectionError(exc.args[1] if len(exc.args) > 1 else "")
         return unreachable(target.host, target.port, cause)
+    if not isinstance(code, int):  # pymysql could not parse the reply: a peer that is not MySQL
+        return EngineError("invalid", "unexpected reply: not a MySQL or MariaDB server")
     return EngineError("tool_failed", f"MySQL error {code}: {exc.args[1] if len(exc.args) > 1 else exc}")
 
 
-def _connect(target: Target, database: str | None) -> "pymysql.Connection[Any]":
+def _connect(target: Target, database: str | None, io_timeout: float | None) -> "pymysql.Connection[Any]":
     try:
         return pymysql.connect(
             host=target.host, port=target.port or 3306, user=_user(target), password=target.password or "",
             database=database, connect_timeout=CONNECT_TIMEOUT, charset="utf8mb4", autocommit=True,
             client_flag=CLIENT.FOUND_ROWS,  # rowcount = rows a mask matched, changed or not
+            read_timeout=io_timeout, write_timeout=io_timeout,  # connect_timeout ends at the TCP connect
         )  # fmt: skip
     except pymysql.MySQLError as exc:
         raise _classified(target, database, exc) from None
 
 
-async def _run(target: Target, database: str | None, work: Callable[[Any], T]) -> T:
-    """Run `work(cursor)` on a fresh connection in a worker thread; pymysql blocks."""
+async def _run(
+    target: Target, database: str | None, work: Callable[[Any], T], io_timeout: float | None = None
+) -> T:
+    """Run `work(cursor)` on a fresh connection in a driver thread (pymysql blocks). Probes pass
+    `io_timeout`, so a server that accepts and never answers frees the thread within it."""
 
     def call() -> T:
-        conn = _connect(target, database)
+        conn = _connect(target, database, io_timeout)
         try:
             with conn.cursor() as cursor:
                 return work(cursor)
@@ -101,7 +111,7 @@ async def _run(target: Target, database: str | None, work: Callable[[Any], T]) -
         finally:
             conn.close()
 
-    return await asyncio.to_thread(call)
+    return await asyncio.get_running_loop().run_in_executor(DRIVER_THREADS, call)
 
 
 class MariaDBEngine:
@@ -109,7 +119,7 @@ class MariaDBEngine:
     file_format = "sql"
 
     async def test_connection(self, target: Target) -> None:
-        await _run(target, target.database, lambda cursor: cursor.execute("SELECT 1"))
+        await _run(target, target.database, lambda cursor: cursor.execute("SELECT 1"), PROBE_IO_TIMEOUT)
 
     async def discover(self, target: Target) -> list[DiscoveredDatabase]:
         def work(cursor: Any) -> list[DiscoveredDatabase]:
@@ -122,7 +132,7 @@ class MariaDBEngine:
             )
             return [DiscoveredDatabase(name, int(size or 0)) for name, size in cursor.fetchall()]
 
-        return await _run(target, None, work)
+        return await _run(target, None, work, PROBE_IO_TIMEOUT)
 
     async def database_size(self, target: Target) -> int | None:
         def work(cursor: Any) -> int:
@@ -139,7 +149,8 @@ class MariaDBEngine:
         user, password = _option_value(_user(target)), _option_value(target.password or "")
         defaults = secret_file(workdir, "my-", f"[client]\nuser={user}\npassword={password}\n")
         args = [tool, f"--defaults-extra-file={defaults}"]  # only honoured as the first option
-        args += [f"--host={target.host or '127.0.0.1'}", f"--port={target.port or 3306}"]
+        # TCP to the admitted address: "localhost" or an option file would otherwise pick a socket
+        args += [f"--host={target.host or '127.0.0.1'}", f"--port={target.port or 3306}", "--protocol=TCP"]
         return args, defaults
 
     async def start_dump(self, target: Target, workdir: Path) -> ToolProcess:

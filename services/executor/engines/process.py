@@ -22,11 +22,17 @@ PIPE_SIZE = 1024 * 1024
 STDERR_TAIL = 2048
 # Variables through which a parent's credentials could leak into a tool.
 SECRET_VARIABLES = ("PGPASSWORD", "PGPASSFILE", "MYSQL_PWD", "REDISCLI_AUTH")
+# Variables that could send a tool somewhere other than the address the network guard admitted.
+ROUTING_VARIABLES = (
+    "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGSERVICEFILE",
+    "MYSQL_HOST", "MYSQL_TCP_PORT", "MYSQL_UNIX_PORT",
+)  # fmt: skip
 
 
 def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The executor's environment without inherited credentials, plus `extra`."""
-    env = {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
+    """The executor's environment without inherited credentials or routing, plus `extra`."""
+    dropped = (*SECRET_VARIABLES, *ROUTING_VARIABLES)
+    env = {name: value for name, value in os.environ.items() if name not in dropped}
     env.update(extra or {})
     return env
 

@@ -21,13 +21,13 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import AuthenticationError, BusyLoadingError, RedisError, ResponseError
+from redis.exceptions import AuthenticationError, BusyLoadingError, InvalidResponse, RedisError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.executor.engines.base import DiscoveredDatabase, EngineError, MaskRule, Target, unreachable
 from services.executor.engines.process import exit_description, write_stream
-from services.executor.engines.redis_sync import RedisSync, start_sync
+from services.executor.engines.redis_sync import NOT_REDIS, RedisSync, error_code, start_sync
 
 CONNECT_TIMEOUT = 10
 COMMAND_TIMEOUT = 60
@@ -52,9 +52,11 @@ def _classified(target: Target, exc: RedisError) -> EngineError:
         return unreachable(target.host, target.port, TimeoutError())
     if isinstance(exc, RedisConnectionError):
         return unreachable(target.host, target.port, exc)
+    if isinstance(exc, InvalidResponse):
+        return EngineError("invalid", NOT_REDIS)
     if "DB index is out of range" in str(exc):
         return EngineError("unknown_database", f"redis database {target.database} does not exist")
-    return EngineError("tool_failed", f"redis error: {exc}")
+    return EngineError("tool_failed", f"redis answered {error_code(str(exc))}")
 
 
 @contextlib.asynccontextmanager
@@ -255,4 +257,5 @@ async def _migrate(client: Redis, target: Target, db: int, auth: list[str], keys
             raise EngineError("authentication", f"authentication failed for user '{user}'") from None
         if text.startswith("IOERR"):
             raise unreachable(host, port, ConnectionError(text)) from None
-        raise EngineError("tool_failed", f"redis MIGRATE to {host}:{port} failed: {text}") from None
+        message = f"redis MIGRATE to {host}:{port} failed: {error_code(text)}"
+        raise EngineError("tool_failed", message) from None

@@ -3,9 +3,13 @@ snapshot the server sends, which is the server's own consistent dump of every da
 
 The server answers SYNC with newline keep-alives while it writes the snapshot, then either
 `$<length>\\r\\n` and that many bytes, or (diskless) `$EOF:<40-byte mark>\\r\\n`, the bytes and the mark.
+
+Errors never repeat what the peer sent (beyond a Redis error code): whatever answers on the port
+may not be Redis, and its banner is not for the user to read.
 """
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
@@ -17,7 +21,14 @@ IDLE_TIMEOUT = 60  # the server sends a keep-alive every second while it writes 
 READ_SIZE = 1024 * 1024
 MARK_LENGTH = 40
 RDB_MAGIC = b"REDIS"
+NOT_REDIS = "unexpected reply: not a Redis server"
 T = TypeVar("T")
+
+
+def error_code(text: str) -> str:
+    """The code an error reply starts with ("ERR", "NOPERM"), the only part of it repeated."""
+    word = text.lstrip("-").split(" ", 1)[0]
+    return word if re.fullmatch(r"[A-Z]{2,20}", word) else "an error"
 
 
 def command(*args: str | bytes | int) -> bytes:
@@ -33,8 +44,8 @@ def reply_error(line: bytes, what: str) -> EngineError:
     """An error reply as an EngineError; Redis never echoes the password in one."""
     text = line[1:].decode("utf-8", "replace").strip()
     if text.startswith(("NOAUTH", "WRONGPASS", "ERR invalid password", "ERR AUTH")):
-        return EngineError("authentication", f"redis refused {what}: {text}")
-    return EngineError("tool_failed", f"redis refused {what}: {text}")
+        return EngineError("authentication", f"redis refused {what}: wrong user or password")
+    return EngineError("tool_failed", f"redis refused {what}: {error_code(text)}")
 
 
 async def _waited(step: Awaitable[T], what: str) -> T:
@@ -56,7 +67,7 @@ async def _line(reader: asyncio.StreamReader, what: str) -> bytes:
 async def _bulk(reader: asyncio.StreamReader, what: str) -> bytes:
     line = await _line(reader, what)
     if not line.startswith(b"$"):
-        raise EngineError("tool_failed", f"unexpected reply to {what}: {line[:40]!r}")
+        raise EngineError("invalid", f"{NOT_REDIS} (to {what})")
     return (await _waited(reader.readexactly(int(line[1:]) + 2), what))[:-2]
 
 
@@ -93,7 +104,7 @@ class RedisSync:
     @staticmethod
     def _check_magic(head: bytes) -> None:
         if head != RDB_MAGIC:
-            raise EngineError("tool_failed", f"redis sent no RDB snapshot: it starts with {head!r}")
+            raise EngineError("tool_failed", "redis sent no RDB snapshot")
 
     async def _pieces(self) -> AsyncIterator[bytes]:
         while (line := await _line(self._reader, "SYNC")) == b"\n":
@@ -101,7 +112,7 @@ class RedisSync:
         if line.startswith(b"$EOF:"):
             mark = line[5:].rstrip(b"\r\n")
             if len(mark) != MARK_LENGTH:
-                raise EngineError("tool_failed", f"malformed diskless SYNC reply: {line[:60]!r}")
+                raise EngineError("tool_failed", "malformed diskless SYNC reply")
             async for piece in self._until(mark):
                 yield piece
         elif line.startswith(b"$"):
@@ -111,7 +122,7 @@ class RedisSync:
                 remaining -= len(piece)
                 yield piece
         else:
-            raise EngineError("tool_failed", f"unexpected reply to SYNC: {line[:40]!r}")
+            raise EngineError("invalid", f"{NOT_REDIS} (to SYNC)")
 
     async def _until(self, mark: bytes) -> AsyncIterator[bytes]:
         """Everything before `mark`; the last MARK_LENGTH bytes are held back, as they may be the mark."""
