@@ -1,6 +1,7 @@
 """`kill -9` of the stack's processes at random: a service every ~`every` seconds, and with
-`servers` the embedded NATS and PostgreSQL in turn on their own, slower clock. Every kill is
-followed until the supervisor has started a new process in its place (a restart)."""
+`servers` the embedded NATS and PostgreSQL in turn on their own, slower clock. A kill waits a
+moment for a job to be running, so that it lands mid-flight. Every kill is followed until the
+supervisor has started a new process in its place (a restart)."""
 
 import random
 import threading
@@ -14,6 +15,7 @@ from contracts import subjects
 from tests.e2e.conftest import Stack
 
 SERVERS = ("nats", "postgres")
+JOB_WAIT_SECONDS = 5
 
 
 def process_of(stack: Stack, target: str) -> psutil.Process | None:
@@ -77,6 +79,7 @@ class Chaos:
         return seconds * self.rng.uniform(0.75, 1.25)
 
     def _kill(self, target: str) -> None:
+        self._wait_for_a_job(JOB_WAIT_SECONDS)
         process = process_of(self.stack, target)
         if process is None:
             return  # still down from an earlier kill: nothing to kill
@@ -86,6 +89,13 @@ class Chaos:
             return
         with self.lock:
             self.kills.append(Kill(target, process.pid, time.monotonic()))
+
+    def _wait_for_a_job(self, timeout: float) -> None:
+        """Until an executor runs a job (it has a job folder), so a kill lands mid-flight."""
+        work = self.stack.data_dir / "work"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not (work.is_dir() and any(work.iterdir())):
+            time.sleep(0.05)
 
     def follow_restarts(self) -> None:
         for kill in self.down():

@@ -1,6 +1,7 @@
 """What must hold after the chaos and a quiet period, each check a named verdict with the
 evidence when it fails. The storage checks read the local destination's directory directly:
-artifacts appear there only by rename, temp files live in `.tmp/`, job folders in `work/`."""
+artifacts appear there only by rename, temp files live in `.tmp/`, an executor's job folders in
+`work/<executor>/job-*` (`work/job-*` before)."""
 
 import time
 from collections.abc import Iterable
@@ -85,7 +86,7 @@ def storage_verdicts(data_dir: Path, backups: list[dict[str, Any]]) -> list[Verd
         if backup["status"] == "completed":
             expected |= {backup["blob_name"], backup["blob_name"] + ".manifest.json"}
     temp = sorted(p.name for p in (store / TMP_DIR).glob("*")) if (store / TMP_DIR).is_dir() else []
-    work = sorted(p.name for p in (data_dir / "work").glob("*")) if (data_dir / "work").is_dir() else []
+    work = sorted(p.relative_to(data_dir).as_posix() for p in (data_dir / "work").rglob("job-*"))
     return [
         check("one artifact + manifest per completed backup, none other", sorted(files - expected)),
         check("no artifact of a completed backup missing", sorted(expected - files)),

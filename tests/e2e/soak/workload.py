@@ -30,7 +30,7 @@ async def sources(sqlite_dir: Path, sqlite_files: int = 2) -> AsyncIterator[list
     """The soak's databases; the PostgreSQL one is dropped afterwards."""
     sqlite_dir.mkdir(parents=True, exist_ok=True)
     files = [sqlite_database(sqlite_dir / f"soak-{i}.sqlite3") for i in range(sqlite_files)]
-    async with pgbench_database(scale=1) as pg:
+    async with pgbench_database(scale=3) as pg:  # a dump of ~1 s: kills catch it running
         local = {"host": pg.host, "port": pg.port, "username": pg.username, "password": "unused-trust"}
         yield [
             *(
