@@ -62,6 +62,7 @@ class Report:
             ("  refused", _counts(self.requests.refused)),
             ("backups in the catalog", len(self.backups)),
             ("  completed", status["completed"]),
+            ("  taken over (attempts > 1)", sum(1 for b in self.backups if b["attempts"] > 1)),
             ("  failed, by cause", _counts(causes)),
             ("  other", _counts(Counter({s: n for s, n in status.items() if s not in invariants.FINISHED}))),
             ("verifications passed", f"{sum(1 for ok in self.verified.values() if ok)}/{len(self.verified)}"),
@@ -118,8 +119,11 @@ async def _soak(config: SoakConfig, root: Path) -> Report:
                 report.verified = invariants.verify_all(api, completed, 120 + 2 * len(completed))
                 report.verdicts = _verdicts(report, api, stack.data_dir)
             except AssertionError as exc:  # the stack did not come back: report what is known
-                report.verdicts = [Verdict("the API answers after the quiet period", False, str(exc)[:300])]
-                report.verdicts.append(_restarted(chaos))
+                report.verdicts = [
+                    Verdict("the API answers after the quiet period", False, str(exc)[:300]),
+                    invariants.check("no 5xx but 503 from the API", answers.server_errors),
+                    _restarted(chaos),
+                ]
             api.close()
             return report
 

@@ -56,6 +56,7 @@ class Chaos:
     servers: bool
     server_every: float
     kills: list[Kill] = field(default_factory=list)
+    deck: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, until: float, stop: threading.Event) -> None:
@@ -67,13 +68,19 @@ class Chaos:
             self.follow_restarts()
             now = time.monotonic()
             if now >= next_service:
-                self._kill(self.rng.choice(subjects.SERVICES))
+                self._kill(self._next_service())
                 next_service = now + self._jitter(self.every)
             if self.servers and now >= next_server:
                 self._kill(servers[0])
                 servers.reverse()
                 next_server = now + self._jitter(self.server_every)
             stop.wait(0.25)
+
+    def _next_service(self) -> str:
+        """Random order, but every service once per round: a short run still kills each."""
+        if not self.deck:
+            self.deck = self.rng.sample(subjects.SERVICES, len(subjects.SERVICES))
+        return self.deck.pop()
 
     def _jitter(self, seconds: float) -> float:
         return seconds * self.rng.uniform(0.75, 1.25)
