@@ -8,6 +8,7 @@ Run as `python -m tests.e2e.soak --minutes N [--kill-servers]` (`make soak`); te
 runs it for 3 minutes. Loopback only; every loop is bounded by the clock."""
 
 import asyncio
+import contextlib
 import random
 import tempfile
 import threading
@@ -108,10 +109,8 @@ async def _soak(config: SoakConfig, root: Path) -> Report:
             await asyncio.to_thread(_chaos, report, SoakApi(stack, answers), database_ids)
             started = time.monotonic()
             chaos.wait_for_restarts(60)
-            try:
+            with contextlib.suppress(TimeoutError):  # the verdicts below say what is wrong
                 wait_healthy(stack.base_url, config.quiet_seconds)
-            except TimeoutError:
-                pass  # the verdicts below say what is wrong
             try:
                 report.backups = invariants.wait_until_settled(api, database_ids, config.quiet_seconds)
                 report.settled_after = time.monotonic() - started

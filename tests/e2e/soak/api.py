@@ -11,13 +11,13 @@ import httpx
 
 from tests.e2e.conftest import ADMIN_PASSWORD, Stack
 
-# An answer the API must never give, not even with half the platform down: 5xx other than 503.
-NO_ANSWER = "no answer"
+NO_ANSWER = "no answer"  # the gateway was not there: refused or dropped the connection
 
 
 @dataclass
 class Answers:
-    """Status codes seen (or NO_ANSWER when the gateway was not there), shared by threads."""
+    """Status codes seen (or NO_ANSWER), shared by threads. A 5xx other than 503 is an answer
+    the API must never give, not even with half the platform down: each is kept as evidence."""
 
     counts: Counter[str] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
