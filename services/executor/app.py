@@ -1,6 +1,8 @@
 """Composition root of the executor: the pool of workers that runs backups, restores and
 verifications from the JOBS stream, and answers connection tests and discovery over RPC."""
 
+import logging
+
 from contracts.connections import ProbeEndpoint
 from libs.bus import rpc
 from libs.crypto import load_keyring
@@ -11,9 +13,11 @@ from services.executor.context import JobContext
 from services.executor.gate import Gate
 from services.executor.probes import Probes
 from services.executor.settings import ExecutorSettings
+from services.executor.workarea import WorkArea
 from services.executor.worker import Worker
 
 MIGRATIONS = "services.executor.migrations"
+log = logging.getLogger("lifeboat.executor")
 Settings = ExecutorSettings
 __all__ = ["MIGRATIONS", "Settings", "wire"]
 
@@ -30,6 +34,9 @@ async def wire(runtime: Runtime) -> None:
         allow=allow,
         deny=deny,
     )
+    work_area = WorkArea(settings.data_path / "work")
+    if removed := work_area.sweep():
+        log.info("removed the job folders of %d killed executor(s)", len(removed))
     ctx = JobContext(
         settings=settings,
         broker=runtime.broker,
@@ -37,6 +44,7 @@ async def wire(runtime: Runtime) -> None:
         destinations=Destinations(settings),
         instance=runtime.instance,
         gate=Gate(policy, settings.sqlite_root_paths, runtime.pool),
+        work_area=work_area,
     )
     probes = Probes(ctx)
     for operation, handler in (("test_connection", probes.test_connection), ("discover", probes.discover)):

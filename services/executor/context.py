@@ -2,9 +2,6 @@
 and one place that turns failures into a cause, a message and whether a retry may help."""
 
 import contextlib
-import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +19,7 @@ from libs.storage.destinations import DestinationError, Destinations
 from services.executor.engines.base import EngineError, Target
 from services.executor.gate import Attempt, Gate, TargetRefused
 from services.executor.settings import ExecutorSettings
+from services.executor.workarea import WorkArea
 
 T = TypeVar("T")
 TRANSIENT_CAUSES = {"unreachable", "tool_failed", "storage", "catalog_unavailable"}
@@ -72,6 +70,7 @@ class JobContext:
     destinations: Destinations
     instance: str
     gate: Gate
+    work_area: WorkArea
 
     async def begin(self, operation: str, request: msgspec.Struct, reply: type[T]) -> T:
         """Claim the job at the catalog; Abandon if it says no."""
@@ -89,13 +88,7 @@ class JobContext:
             password = open_sealed(self.keyring, endpoint.password, endpoint.password_purpose).decode()
         return await self.gate.target(endpoint, password, attempt)
 
-    @contextlib.contextmanager
-    def workdir(self) -> Iterator[Path]:
-        """A private (0700) directory for credential files and staging, removed afterwards."""
-        root = self.settings.data_path / "work"
-        root.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(prefix="job-", dir=root))
-        try:
-            yield path
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
+    def workdir(self) -> contextlib.AbstractContextManager[Path]:
+        """A private (0700) directory for credential files and staging, removed afterwards (or,
+        if this executor is killed, by the next one to start)."""
+        return self.work_area.job_folder()

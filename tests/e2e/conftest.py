@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +66,11 @@ def wait_healthy(base_url: str, timeout: float) -> dict:
 
 
 @contextmanager
-def running_stack(data_dir: Path, output: Path) -> Iterator[Stack]:
-    """`lifeboat up` on free ports with `data_dir`; on exit, SIGTERM and check nothing is left."""
+def running_stack(
+    data_dir: Path, output: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Stack]:
+    """`lifeboat up` on free ports with `data_dir` (and `extra_env` settings); on exit, SIGTERM
+    and check nothing is left."""
     http_port = free_port()
     env = {
         **os.environ,
@@ -79,6 +82,7 @@ def running_stack(data_dir: Path, output: Path) -> Iterator[Stack]:
         # a killed executor's job is taken over after this long (30 s by default)
         "LIFEBOAT_JOB_LEASE_SECONDS": "6",
         "LIFEBOAT_JOB_RETRY_SECONDS": "0.5",
+        **(extra_env or {}),
     }
     for inherited in ("LIFEBOAT_NATS_URL", "LIFEBOAT_DATABASE_URL"):
         env.pop(inherited, None)

@@ -127,6 +127,8 @@ def test_killed_executor_job_completes_once_and_leaves_nothing(stack: Stack, big
     artifacts = sorted(p.relative_to(store).as_posix() for p in store.rglob("*") if p.is_file())
     assert artifacts == [backup["blob_name"], backup["blob_name"] + ".manifest.json"], artifacts
     assert not list((store / ".tmp").iterdir()), "a temp file of the killed attempt is left"
+    left = list((stack.data_dir / "work").rglob("job-*"))
+    assert not left, f"the killed attempt's job folder (its credential file) is left: {left}"
 
     api.post(f"/backups/{backup_id}/verify")
     deadline = time.monotonic() + 60
