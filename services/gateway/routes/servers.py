@@ -34,6 +34,7 @@ from libs.crypto import seal
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.routes import probes
+from services.gateway.routes.fields import FilterText, Offset, PathId, SearchText
 from services.gateway.state import Gateway, actor
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=16384)]
@@ -90,11 +91,11 @@ async def list_servers(
     gateway: Gateway,
     engine_type: EngineType | None = None,
     type_: Annotated[HostingType | None, QueryParameter(name="type")] = None,
-    environment: str | None = None,
+    environment: FilterText = None,
     health_status: HealthStatus | None = None,
-    search: str | None = None,
+    search: SearchText = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response[list[ServerView]]:
     page = await gateway.ask(
         "catalog",
@@ -124,7 +125,7 @@ async def create_server(data: ServerCreate, request: Request[Any, Any, Any], gat
 
 
 @get("/{server_id:int}", operation_id="getServer", guards=[guards.viewer])
-async def get_server(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
+async def get_server(server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
     return await gateway.ask(
         "catalog", "get_server", ServerRef(actor=actor(request), server_id=server_id), ServerView
     )
@@ -132,7 +133,7 @@ async def get_server(server_id: int, request: Request[Any, Any, Any], gateway: G
 
 @put("/{server_id:int}", operation_id="updateServer", guards=[guards.operator])
 async def update_server(
-    server_id: int, data: ServerUpdate, request: Request[Any, Any, Any], gateway: Gateway
+    server_id: PathId, data: ServerUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> ServerView:
     fields = given(data)
     if isinstance(data.credentials, Credentials):
@@ -147,7 +148,7 @@ async def update_server(
 
 @delete("/{server_id:int}", operation_id="deleteServer", guards=[guards.admin], status_code=200)
 async def delete_server(
-    server_id: int, request: Request[Any, Any, Any], gateway: Gateway, delete_databases: bool = False
+    server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway, delete_databases: bool = False
 ) -> Deleted:
     return await gateway.ask(
         "catalog",
