@@ -59,7 +59,7 @@ DESCRIPTIONS = {
     415: "The body is not sent as application/json",
     422: "Invalid input: the `errors` name each offending field",
     429: "Too many failed attempts; see Retry-After",
-    502: "The database server or storage behind the request failed",
+    502: "The storage behind the request failed",
     503: "A service Lifeboat needs is not answering; try again (see Retry-After)",
 }
 API_PREFIX = "/api/v1"
@@ -71,10 +71,9 @@ EXTRA: dict[str, set[int]] = {
     "register": {403},
     "downloadBackupFile": {404, 409},
     "fetchSignedBackupFile": {403, 404},
-    "deleteBackupFile": {400, 502},
-    "discoverServer": {502},
-    "listServerDatabases": {502},
-    "importServerDatabases": {502},
+    "deleteBackupFile": {400, 502},  # 502: the storage failed
+    "listServerDatabases": {409},
+    "deleteRetentionPolicy": {400},  # the system policy (SYSTEM_POLICY)
 }
 
 

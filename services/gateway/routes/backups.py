@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, delete, get, post
+from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 from litestar.response import Stream
 
@@ -256,12 +257,14 @@ async def delete_backup(backup_id: PathId, request: Request[Any, Any, Any], gate
     return await gateway.ask("catalog", "delete_backup", ref, Deleted)
 
 
-def _checked_key(field: str, name: str) -> None:
+def _checked_key(source: str, field: str, name: str) -> None:
     """A name no artifact can have is invalid input (422), not a storage failure."""
     try:
         validate_key(name)
     except StorageError as exc:
-        raise invalid(field, str(exc)) from None
+        raise ValidationException(
+            detail=f"invalid {field}", extra=[{"key": field, "source": source, "message": str(exc)}]
+        ) from None
 
 
 async def _link(
@@ -305,7 +308,7 @@ async def download_file(
     expiry_hours: Annotated[float, Parameter(gt=0, le=MAX_DOWNLOAD_HOURS)] = 24,
     destination: Annotated[str, Parameter(max_length=100)] = "default",
 ) -> DownloadLink:
-    _checked_key("blob_name", blob_name)
+    _checked_key("query", "blob_name", blob_name)
     try:
         exists = await gateway.destinations.get(destination).exists(blob_name)
     except (DestinationError, StorageError) as exc:
@@ -363,7 +366,7 @@ async def delete_file(
 ) -> FileDeleted:
     if not blob_name:
         raise Refused(400, "BAD_REQUEST", "blob_name parameter is required", "blob_name")
-    _checked_key("blob_name", blob_name)
+    _checked_key("query", "blob_name", blob_name)
     command = DeleteFiles(actor=actor(request), blob_names=[blob_name], destination=destination)
     result = await gateway.ask("catalog", "delete_files", command, DeleteFilesResult)
     if result.errors:
@@ -378,7 +381,7 @@ async def delete_files(
     data: BulkDelete, request: Request[Any, Any, Any], gateway: Gateway, destination: DestinationName = None
 ) -> BulkDeleted:
     for index, name in enumerate(data.blob_names):
-        _checked_key(f"blob_names.{index}", name)
+        _checked_key("body", f"blob_names.{index}", name)
     command = DeleteFiles(actor=actor(request), blob_names=data.blob_names, destination=destination)
     result = await gateway.ask("catalog", "delete_files", command, DeleteFilesResult)
     return BulkDeleted(

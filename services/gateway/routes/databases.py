@@ -8,7 +8,7 @@ from litestar import Request, Router, delete, get, patch, post, put
 from litestar.params import Parameter, QueryParameter
 from msgspec import UNSET, UnsetType
 
-from contracts.catalog import Deleted, EngineType, Host, Label, Name, Port, Tags, Username
+from contracts.catalog import Deleted, EngineType, Label, Name, Port, Tags, Username
 from contracts.databases import (
     Compression,
     CreateDatabase,
@@ -26,7 +26,7 @@ from libs.errors import invalid
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.routes import probes
-from services.gateway.routes.fields import FilterText, Id, IdFilter, Offset, PathId, SearchText
+from services.gateway.routes.fields import FilterText, HostName, Id, IdFilter, Offset, PathId, SearchText
 from services.gateway.state import Gateway, actor
 from services.scheduler import timing  # pure rules, shared so bad input is refused before any write
 
@@ -40,7 +40,7 @@ class DatabaseCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     database_type: EngineType
     engine_id: Id | None = None
     use_engine_credentials: bool = False
-    host: Host | None = None
+    host: HostName | None = None
     port: Port | None = None
     database_name: DatabaseName
     username: Username | None = None
@@ -57,7 +57,7 @@ class DatabaseUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     database_type: EngineType | UnsetType = UNSET
     engine_id: Id | None | UnsetType = UNSET
     use_engine_credentials: bool | UnsetType = UNSET
-    host: Host | UnsetType = UNSET
+    host: HostName | UnsetType = UNSET
     port: Port | None | UnsetType = UNSET
     database_name: DatabaseName | UnsetType = UNSET
     username: Username | None | UnsetType = UNSET

@@ -23,6 +23,19 @@ Note = Annotated[str, msgspec.Meta(max_length=2000)]
 UserStatus = Literal["active", "disabled"]
 RequestStatus = Literal["pending", "approved", "rejected"]
 
+# A host name (each dot-separated label 1-63 letters, digits, '_' or '-', as DNS allows) or an IP
+# address literal (':', '%' zone, '[]'); a longer label cannot resolve, and would fail deep in a
+# driver's IDNA codec.
+HostName = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[A-Za-z0-9_\-:%\[\]]{1,63}(\.[A-Za-z0-9_\-:%\[\]]{1,63})*\.?$",
+        description="a DNS name or an IP address",
+    ),
+]
+
 MAX_ID = 2**63 - 1
 # An id sent in a body: what the services' bigint keys can hold.
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]

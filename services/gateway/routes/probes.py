@@ -10,7 +10,7 @@ from litestar import Request, get, post
 from litestar.params import QueryParameter
 
 from contracts.backups import BackupAccepted, CreateBackup
-from contracts.catalog import EngineType, Host, Port, Username
+from contracts.catalog import EngineType, Port, Username
 from contracts.connections import (
     ConnectionResult,
     DiscoverServer,
@@ -23,7 +23,7 @@ from contracts.connections import (
 from contracts.databases import DatabaseName
 from libs.crypto import seal
 from services.gateway.auth import guards
-from services.gateway.routes.fields import Id, PathId
+from services.gateway.routes.fields import HostName, Id, PathId
 from services.gateway.state import Gateway, actor
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
@@ -31,7 +31,7 @@ Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 class ConnectionTestRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     database_type: EngineType
-    host: Host | None = None
+    host: HostName | None = None
     port: Port | None = None
     database_name: DatabaseName | None = None
     username: Username | None = None

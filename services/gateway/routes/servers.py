@@ -15,7 +15,6 @@ from contracts.catalog import (
     DeleteServer,
     EngineType,
     HealthStatus,
-    Host,
     HostingType,
     Label,
     ListServers,
@@ -34,7 +33,7 @@ from libs.crypto import seal
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.routes import probes
-from services.gateway.routes.fields import FilterText, Offset, PathId, SearchText
+from services.gateway.routes.fields import FilterText, HostName, Offset, PathId, SearchText
 from services.gateway.state import Gateway, actor
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=16384)]
@@ -52,7 +51,7 @@ class ServerCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     type: HostingType = "vm"
     environment: Label | None = None
     engine_type: EngineType = "postgresql"
-    host: Host
+    host: HostName
     port: Port | None = None
     auth_method: AuthMethod | None = None
     discovery_enabled: bool = True
@@ -66,7 +65,7 @@ class ServerUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     type: HostingType | UnsetType = UNSET
     environment: Label | None | UnsetType = UNSET
     engine_type: EngineType | UnsetType = UNSET
-    host: Host | UnsetType = UNSET
+    host: HostName | UnsetType = UNSET
     port: Port | UnsetType = UNSET
     auth_method: AuthMethod | UnsetType = UNSET
     discovery_enabled: bool | UnsetType = UNSET
