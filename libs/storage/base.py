@@ -66,6 +66,9 @@ class Storage(Protocol):
         ...
 
 
+MAX_SEGMENT_BYTES = 255
+
+
 def validate_key(key: str) -> str:
     """Return `key` unchanged, or raise StorageError if it is not a safe relative key."""
     if not key:
@@ -79,4 +82,7 @@ def validate_key(key: str) -> str:
     segments = key.split("/")
     if any(segment in ("", ".", "..") for segment in segments):
         raise StorageError(f"invalid key {key!r}: empty, '.' or '..' segment")
+    # A file name's limit on every common filesystem, so that any key can live on local disk too.
+    if any(len(segment.encode()) > MAX_SEGMENT_BYTES for segment in segments):
+        raise StorageError(f"invalid key: a segment is longer than {MAX_SEGMENT_BYTES} bytes")
     return key

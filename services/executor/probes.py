@@ -81,7 +81,8 @@ class Probes:
         try:
             found = await self._bounded(engine_for(target.engine).discover(target), target)
         except EngineError as exc:
-            raise Refused(502, "DISCOVERY_FAILED", f"discovery failed: {exc.message}") from None
+            # The target failed, not Lifeboat: a refusal the operator can act on, not a 5xx.
+            raise Refused(409, "DISCOVERY_FAILED", f"discovery failed: {exc.message}") from None
         return Discovery(
             databases=[
                 DiscoveredDatabase(

@@ -17,7 +17,9 @@ from libs.storage.destinations import Destinations
 from services.gateway.auth.tokens import AccessTokens
 from services.gateway.downloads import DownloadSigner
 from services.gateway.errors import EXCEPTION_HANDLERS
+from services.gateway.inputs import refuse_nul
 from services.gateway.live import LiveBoard
+from services.gateway.openapi import document_errors
 from services.gateway.routes import ROUTERS, system, ws
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import Gateway, provide_gateway
@@ -30,10 +32,11 @@ Settings = GatewaySettings
 
 def create_app(state: Gateway) -> Litestar:
     api = Router(path=API_PREFIX, route_handlers=ROUTERS, security=[{"BearerAuth": []}])
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, system.router, ws.live_root],
         dependencies={"gateway": Provide(provide_gateway, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_nul,
         request_max_body_size=state.settings.max_body_bytes,
         middleware=[trace_requests],
         openapi_config=OpenAPIConfig(
@@ -50,6 +53,8 @@ def create_app(state: Gateway) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    document_errors(app)
+    return app
 
 
 class _Server(uvicorn.Server):

@@ -1,6 +1,7 @@
 """Every error leaves the gateway as {"detail", "status", "code", "timestamp"}; never a stack trace."""
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ from libs.bus.rpc import ServiceUnavailable
 from libs.errors import Refused
 
 log = logging.getLogger("lifeboat.gateway.errors")
+# How Litestar words a required query/header/cookie parameter that is absent (it names no field).
+MISSING_PARAMETER = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<key>[^']+)'")
 
 CODES = {
     400: "BAD_REQUEST",
@@ -47,6 +50,8 @@ def validation_response(
 ) -> Response[Any]:
     """Input that did not fit the declared shapes; `status` is 422 except where an API says 400."""
     problems = exc.extra if isinstance(exc.extra, list) else []
+    if not problems and (missing := MISSING_PARAMETER.match(str(exc.detail))):
+        problems = [{"source": missing["source"], "key": missing["key"], "message": "field required"}]
     errors = [
         {"loc": [p.get("source", "body"), *([p["key"]] if p.get("key") else [])], "msg": p.get("message", "")}
         for p in problems

@@ -230,9 +230,11 @@ async def test_004_schedule_lifecycle_with_every_field(api):
         ("POST", f"/backup-scheduler/schedules/{sid}/trigger"),
         ("PUT", "/backup-scheduler/schedules/not-a-number"),
         ("POST", "/backup-scheduler/schedules/not-a-number/enable"),
-        ("DELETE", "/backup-scheduler/schedules/99999999999999999999999"),
     ]:
         _error(await api.request(method, path, json={"name": "x"} if method == "PUT" else None), 404)
+    # an id no row can have is invalid input (issue 9), a 400 naming it on 004's routes
+    oversized = _error(await api.delete("/backup-scheduler/schedules/99999999999999999999999"), 400)
+    assert "schedule_id" in oversized["detail"]
 
 
 async def test_004_optional_fields_may_be_left_out(api):
@@ -534,9 +536,10 @@ async def test_retention_preview_and_roles(api):
         [],
         [],
     )
-    # the gateway answers a missing query parameter as a malformed request
+    # a missing query parameter is a validation error naming it (issue 9; it was a 400 before)
     missing = await api.get(f"/retention-policies/{default['id']}/preview")
-    assert missing.status_code == 400 and "database_id" in missing.json()["detail"]
+    assert missing.status_code == 422 and "database_id" in missing.json()["detail"]
+    assert missing.json()["errors"] == [{"loc": ["query", "database_id"], "msg": "field required"}]
 
     viewer = await _user(api, "viewer")
     assert (await api.get("/retention-policies", headers=viewer)).status_code == 200

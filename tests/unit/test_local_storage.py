@@ -78,7 +78,9 @@ async def test_download_url_needs_a_signer(storage: LocalStorage, tmp_path: Path
         await LocalStorage(tmp_path / "other").download_url("a/b", 60)
 
 
-@pytest.mark.parametrize("key", ["", "/etc/passwd", "a/../b", "..", "a\\b", "a\x00b", "a//b", "./a"])
+@pytest.mark.parametrize(
+    "key", ["", "/etc/passwd", "a/../b", "..", "a\\b", "a\x00b", "a//b", "./a", "a/" + "0" * 256]
+)
 def test_validate_key_rejects_unsafe_keys(key: str) -> None:
     with pytest.raises(StorageError, match="invalid key"):
         validate_key(key)
@@ -89,6 +91,7 @@ async def test_unsafe_and_reserved_keys_never_reach_the_disk(storage: LocalStora
         with pytest.raises(StorageError, match="invalid key"):
             await storage.open_upload(key)
     assert validate_key("srv-1/2024/b-1.lbart") == "srv-1/2024/b-1.lbart"
+    assert validate_key("a/" + "0" * 255) == "a/" + "0" * 255
 
 
 async def test_full_disk_simulated_leaves_nothing(

@@ -12,7 +12,7 @@ from contracts.events.identity import Role
 from libs.bus.outbox import emit
 from libs.errors import conflict, not_found
 from services.gateway.auth import guards
-from services.gateway.routes.fields import Note, RequestStatus
+from services.gateway.routes.fields import Note, Offset, PathId, RequestStatus
 from services.gateway.state import CurrentUser, Gateway, actor
 from services.gateway.store import access_requests, users
 from services.gateway.views import AccessRequestView, Message, access_request_view
@@ -58,7 +58,7 @@ async def list_requests(
     gateway: Gateway,
     status: RequestStatus | None = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RequestPage:
     found, total = await access_requests.list_page(gateway.pool, status=status, limit=limit, offset=offset)
     return RequestPage(requests=[access_request_view(r) for r in found], total=total)
@@ -68,7 +68,7 @@ async def list_requests(
     "/{request_id:int}/approve", operation_id="approveAccessRequest", guards=[guards.admin], status_code=200
 )
 async def approve(
-    request_id: int,
+    request_id: PathId,
     request: Request[Any, Any, Any],
     gateway: Gateway,
     data: Approval | None = None,
@@ -109,7 +109,7 @@ async def approve(
 
 @post("/{request_id:int}/reject", operation_id="rejectAccessRequest", guards=[guards.admin], status_code=200)
 async def reject(
-    request_id: int,
+    request_id: PathId,
     request: Request[Any, Any, Any],
     gateway: Gateway,
     data: Rejection | None = None,

@@ -32,12 +32,15 @@ from contracts.audit import (
 )
 from libs.bus import rpc
 from services.gateway.auth import guards
+from services.gateway.routes.fields import FilterText, SearchText
 from services.gateway.state import Gateway, actor
 
 DATE_HINT = "expected YYYY-MM-DD or an ISO 8601 date-time"
 RowId = Annotated[int | None, Parameter(ge=1, le=BIGINT_MAX)]
-StartDate = Annotated[str | None, Parameter(description=DATE_HINT)]
-EndDate = Annotated[str | None, Parameter(description=DATE_HINT + "; a date includes that day")]
+StartDate = Annotated[str | None, Parameter(description=DATE_HINT, max_length=64)]
+EndDate = Annotated[
+    str | None, Parameter(description=DATE_HINT + "; a date includes that day", max_length=64)
+]
 EXPORT_PAGE = 500
 VERIFY_TIMEOUT_SECONDS = 300.0
 CSV_COLUMNS = (
@@ -100,12 +103,12 @@ def _date_range(start_date: str | None, end_date: str | None) -> tuple[datetime 
 def provide_filters(
     request: Request[Any, Any, Any],
     user_id: RowId = None,
-    action: str | None = None,
-    resource_type: str | None = None,
+    action: FilterText = None,
+    resource_type: FilterText = None,
     resource_id: RowId = None,
     status: Status | None = None,
-    search: str | None = None,
-    resource_name: str | None = None,
+    search: SearchText = None,
+    resource_name: FilterText = None,
     start_date: StartDate = None,
     end_date: EndDate = None,
 ) -> dict[str, Any]:

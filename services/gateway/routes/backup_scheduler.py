@@ -36,7 +36,7 @@ from libs.errors import Refused
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.errors import refusal_response, validation_response
-from services.gateway.routes.fields import Id, IdFilter, known_id
+from services.gateway.routes.fields import Id, IdFilter, Offset, PathId
 from services.gateway.state import Gateway, actor
 
 
@@ -209,7 +209,7 @@ def intervals() -> list[BackupScheduleInterval]:
 async def _update(
     gateway: Gateway, request: Request[Any, Any, Any], schedule_id: int, **fields: Any
 ) -> BackupSchedule:
-    update = UpdateSchedule(actor=actor(request), schedule_id=known_id("schedule", schedule_id), **fields)
+    update = UpdateSchedule(actor=actor(request), schedule_id=schedule_id, **fields)
     return backup_schedule(await gateway.ask("scheduler", "update_schedule", update, ScheduleView))
 
 
@@ -232,14 +232,16 @@ async def create_backup_schedule(
 
 @put("/schedules/{schedule_id:int}", operation_id="updateBackupSchedule", guards=[guards.operator])
 async def update_backup_schedule(
-    schedule_id: int, data: BackupScheduleUpdateRequest, request: Request[Any, Any, Any], gateway: Gateway
+    schedule_id: PathId, data: BackupScheduleUpdateRequest, request: Request[Any, Any, Any], gateway: Gateway
 ) -> BackupSchedule:
     return await _update(gateway, request, schedule_id, **given(data))
 
 
 @delete("/schedules/{schedule_id:int}", operation_id="deleteBackupSchedule", guards=[guards.operator])
-async def delete_backup_schedule(schedule_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> None:
-    ref = ScheduleRef(actor=actor(request), schedule_id=known_id("schedule", schedule_id))
+async def delete_backup_schedule(
+    schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
+) -> None:
+    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
     await gateway.ask("scheduler", "delete_schedule", ref, Deleted)
 
 
@@ -250,7 +252,7 @@ async def delete_backup_schedule(schedule_id: int, request: Request[Any, Any, An
     status_code=200,
 )
 async def enable_backup_schedule(
-    schedule_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> BackupSchedule:
     return await _update(gateway, request, schedule_id, enabled=True)
 
@@ -262,7 +264,7 @@ async def enable_backup_schedule(
     status_code=200,
 )
 async def disable_backup_schedule(
-    schedule_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> BackupSchedule:
     return await _update(gateway, request, schedule_id, enabled=False)
 
@@ -274,9 +276,9 @@ async def disable_backup_schedule(
     status_code=202,
 )
 async def trigger_backup_schedule(
-    schedule_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> TriggerAccepted:
-    ref = ScheduleRef(actor=actor(request), schedule_id=known_id("schedule", schedule_id))
+    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
     triggered = await gateway.ask("scheduler", "trigger_schedule", ref, Triggered)
     return TriggerAccepted(
         schedule_id=str(triggered.schedule_id), fire_key=triggered.fire_key, message=triggered.message
@@ -318,7 +320,7 @@ async def list_schedule_logs(
     schedule_id: IdFilter = None,
     server_id: IdFilter = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 20,
-    offset: Annotated[int, Parameter(ge=0, le=2**62)] = 0,
+    offset: Offset = 0,
 ) -> BackupScheduleLogPage:
     query = ListScheduleLogs(
         actor=actor(request), schedule_id=schedule_id, server_id=server_id, limit=limit, offset=offset

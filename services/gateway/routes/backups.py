@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, delete, get, post
+from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 from litestar.response import Stream
 
@@ -38,17 +39,28 @@ from contracts.backups import (
 from contracts.catalog import Deleted, EngineType
 from contracts.databases import Compression, DatabaseName
 from libs.errors import Refused, invalid
-from libs.storage import StorageError
+from libs.storage import StorageError, validate_key
 from libs.storage.destinations import DestinationError
 from services.gateway.auth import guards
+from services.gateway.routes.fields import (
+    MAX_ID,
+    DestinationName,
+    Id,
+    IdFilter,
+    KeyPrefix,
+    Offset,
+    PageNumber,
+    PathId,
+)
 from services.gateway.state import Gateway, actor
 
 MAX_DOWNLOAD_HOURS = 7 * 24
+BlobKey = Annotated[str, Parameter(min_length=1, max_length=1024)]
 
 
 class BackupCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    server_id: int | None = None
-    database_id: int | None = None
+    server_id: Id | None = None
+    database_id: Id | None = None
     database_name: DatabaseName | None = None
     db_type: EngineType | None = None
     backup_type: BackupType = "full"
@@ -91,22 +103,30 @@ class DownloadLink(msgspec.Struct, frozen=True):
     expires_in_hours: float
 
 
-RuleValue = MaskStrategy | MaskingRule
+class MaskingRuleInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    strategy: MaskStrategy
+    value: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+RuleValue = MaskStrategy | MaskingRuleInput
 
 
 class RestoreCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    target_server_id: int | None = None
+    target_server_id: Id | None = None
     target_database: DatabaseName | None = None
     mask_sensitive_data: bool = False
-    masking_rules: dict[ColumnName, RuleValue] = {}
+    masking_rules: Annotated[dict[ColumnName, RuleValue], msgspec.Meta(max_length=1000)] = {}
     dry_run: bool = False
     replace_existing: bool = False
+
+
+Component = Annotated[str, msgspec.Meta(max_length=100)]
 
 
 class VerifyCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     deep_verification: bool = True
     test_restore: bool = False
-    components: list[str] = []
+    components: Annotated[list[Component], msgspec.Meta(max_length=50)] = []
 
 
 class BulkDelete(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -142,9 +162,9 @@ async def create_backup(
 async def list_backups(
     request: Request[Any, Any, Any],
     gateway: Gateway,
-    server_id: int | None = None,
-    engine_id: int | None = None,
-    database_id: int | None = None,
+    server_id: IdFilter = None,
+    engine_id: IdFilter = None,
+    database_id: IdFilter = None,
     db_type: EngineType | None = None,
     database_type: EngineType | None = None,
     status: BackupStatus | None = None,
@@ -153,8 +173,8 @@ async def list_backups(
     start_date: date | None = None,
     end_date: date | None = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
-    page: Annotated[int | None, Parameter(ge=1)] = None,
+    offset: Offset = 0,
+    page: PageNumber = None,
     page_size: Annotated[int | None, Parameter(ge=1, le=100)] = None,
 ) -> BackupList:
     if page is not None or page_size is not None:  # 001's paging
@@ -191,13 +211,13 @@ async def _backup(gateway: Gateway, request: Request[Any, Any, Any], backup_id: 
 
 
 @get("/{backup_id:int}", operation_id="getBackup", guards=[guards.viewer])
-async def get_backup(backup_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> BackupView:
+async def get_backup(backup_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> BackupView:
     return await _backup(gateway, request, backup_id)
 
 
 @get("/{backup_id:int}/status", operation_id="getBackupStatus", guards=[guards.viewer])
 async def backup_status(
-    backup_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    backup_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> BackupStatusView:
     backup = await _backup(gateway, request, backup_id)
     live = gateway.live.latest.get(backup_id) if backup.status == "in_progress" else None
@@ -226,15 +246,25 @@ async def backup_status(
 
 
 @post("/{backup_id:int}/cancel", operation_id="cancelBackup", guards=[guards.operator], status_code=200)
-async def cancel_backup(backup_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> BackupView:
+async def cancel_backup(backup_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> BackupView:
     ref = BackupRef(actor=actor(request), backup_id=backup_id)
     return await gateway.ask("catalog", "cancel_backup", ref, BackupView)
 
 
 @delete("/{backup_id:int}", operation_id="deleteBackup", guards=[guards.operator], status_code=200)
-async def delete_backup(backup_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
+async def delete_backup(backup_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
     ref = BackupRef(actor=actor(request), backup_id=backup_id)
     return await gateway.ask("catalog", "delete_backup", ref, Deleted)
+
+
+def _checked_key(source: str, field: str, name: str) -> None:
+    """A name no artifact can have is invalid input (422), not a storage failure."""
+    try:
+        validate_key(name)
+    except StorageError as exc:
+        raise ValidationException(
+            detail=f"invalid {field}", extra=[{"key": field, "source": source, "message": str(exc)}]
+        ) from None
 
 
 async def _link(
@@ -257,7 +287,7 @@ async def _link(
 
 @post("/{backup_id:int}/download", operation_id="downloadBackup", guards=[guards.operator], status_code=200)
 async def download_backup(
-    backup_id: int,
+    backup_id: PathId,
     request: Request[Any, Any, Any],
     gateway: Gateway,
     expiry_hours: Annotated[float, Parameter(gt=0, le=MAX_DOWNLOAD_HOURS)] = 1,
@@ -274,10 +304,11 @@ async def download_backup(
 async def download_file(
     request: Request[Any, Any, Any],
     gateway: Gateway,
-    blob_name: Annotated[str, Parameter(min_length=1)],
+    blob_name: BlobKey,
     expiry_hours: Annotated[float, Parameter(gt=0, le=MAX_DOWNLOAD_HOURS)] = 24,
-    destination: str = "default",
+    destination: Annotated[str, Parameter(max_length=100)] = "default",
 ) -> DownloadLink:
+    _checked_key("query", "blob_name", blob_name)
     try:
         exists = await gateway.destinations.get(destination).exists(blob_name)
     except (DestinationError, StorageError) as exc:
@@ -289,7 +320,12 @@ async def download_file(
 
 @get("/files/content", operation_id="fetchSignedBackupFile", security=[], include_in_schema=True)
 async def fetch_file(
-    gateway: Gateway, destination: str, key: str, expires: int, kid: str, signature: str
+    gateway: Gateway,
+    destination: Annotated[str, Parameter(max_length=100)],
+    key: BlobKey,
+    expires: Annotated[int, Parameter(ge=0, le=MAX_ID)],
+    kid: Annotated[str, Parameter(max_length=200)],
+    signature: Annotated[str, Parameter(max_length=200)],
 ) -> Stream:
     """Public, but only with a valid, unexpired signature from `/backups/{id}/download`."""
     why_not = gateway.downloads.check(destination, key, expires, kid, signature)
@@ -313,9 +349,9 @@ async def fetch_file(
 async def list_files(
     request: Request[Any, Any, Any],
     gateway: Gateway,
-    prefix: str = "",
+    prefix: KeyPrefix = "",
     limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-    destination: str | None = None,
+    destination: DestinationName = None,
 ) -> FileList:
     query = ListFiles(actor=actor(request), prefix=prefix, limit=limit, destination=destination)
     return await gateway.ask("catalog", "list_files", query, FileList)
@@ -325,11 +361,12 @@ async def list_files(
 async def delete_file(
     request: Request[Any, Any, Any],
     gateway: Gateway,
-    blob_name: str | None = None,
-    destination: str | None = None,
+    blob_name: Annotated[str | None, Parameter(max_length=1024)] = None,
+    destination: DestinationName = None,
 ) -> FileDeleted:
     if not blob_name:
         raise Refused(400, "BAD_REQUEST", "blob_name parameter is required", "blob_name")
+    _checked_key("query", "blob_name", blob_name)
     command = DeleteFiles(actor=actor(request), blob_names=[blob_name], destination=destination)
     result = await gateway.ask("catalog", "delete_files", command, DeleteFilesResult)
     if result.errors:
@@ -341,8 +378,10 @@ async def delete_file(
 
 @post("/delete-bulk", operation_id="deleteBackupFiles", guards=[guards.operator], status_code=200)
 async def delete_files(
-    data: BulkDelete, request: Request[Any, Any, Any], gateway: Gateway, destination: str | None = None
+    data: BulkDelete, request: Request[Any, Any, Any], gateway: Gateway, destination: DestinationName = None
 ) -> BulkDeleted:
+    for index, name in enumerate(data.blob_names):
+        _checked_key("body", f"blob_names.{index}", name)
     command = DeleteFiles(actor=actor(request), blob_names=data.blob_names, destination=destination)
     result = await gateway.ask("catalog", "delete_files", command, DeleteFilesResult)
     return BulkDeleted(
@@ -356,10 +395,12 @@ async def delete_files(
 
 @post("/{backup_id:int}/restore", operation_id="restoreBackup", guards=[guards.operator], status_code=202)
 async def restore_backup(
-    backup_id: int, data: RestoreCreate, request: Request[Any, Any, Any], gateway: Gateway
+    backup_id: PathId, data: RestoreCreate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> RestoreAccepted:
     rules = {
-        column: rule if isinstance(rule, MaskingRule) else MaskingRule(strategy=rule)
+        column: MaskingRule(strategy=rule)
+        if isinstance(rule, str)
+        else MaskingRule(**msgspec.structs.asdict(rule))
         for column, rule in data.masking_rules.items()
     }
     fields = {**msgspec.structs.asdict(data), "masking_rules": rules}
@@ -369,7 +410,7 @@ async def restore_backup(
 
 @post("/{backup_id:int}/verify", operation_id="verifyBackup", guards=[guards.operator], status_code=202)
 async def verify_backup(
-    backup_id: int, request: Request[Any, Any, Any], gateway: Gateway, data: VerifyCreate | None = None
+    backup_id: PathId, request: Request[Any, Any, Any], gateway: Gateway, data: VerifyCreate | None = None
 ) -> VerifyAccepted:
     options = data or VerifyCreate()
     command = VerifyBackup(
@@ -402,7 +443,7 @@ class RestoreStatusView(msgspec.Struct, frozen=True):
 
 @get("/{restore_id:int}", operation_id="getRestore", guards=[guards.viewer])
 async def get_restore(
-    restore_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    restore_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> RestoreStatusView:
     ref = RestoreRef(actor=actor(request), restore_id=restore_id)
     restore = await gateway.ask("catalog", "get_restore", ref, RestoreView)

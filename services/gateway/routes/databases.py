@@ -8,7 +8,7 @@ from litestar import Request, Router, delete, get, patch, post, put
 from litestar.params import Parameter, QueryParameter
 from msgspec import UNSET, UnsetType
 
-from contracts.catalog import Deleted, EngineType, Host, Label, Name, Port, Tags, Username
+from contracts.catalog import Deleted, EngineType, Label, Name, Port, Tags, Username
 from contracts.databases import (
     Compression,
     CreateDatabase,
@@ -26,6 +26,7 @@ from libs.errors import invalid
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.routes import probes
+from services.gateway.routes.fields import FilterText, HostName, Id, IdFilter, Offset, PathId, SearchText
 from services.gateway.state import Gateway, actor
 from services.scheduler import timing  # pure rules, shared so bad input is refused before any write
 
@@ -37,14 +38,14 @@ CompressionChoice = bool | Compression
 class DatabaseCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Name
     database_type: EngineType
-    engine_id: int | None = None
+    engine_id: Id | None = None
     use_engine_credentials: bool = False
-    host: Host | None = None
+    host: HostName | None = None
     port: Port | None = None
     database_name: DatabaseName
     username: Username | None = None
     password: Secret | None = None
-    policy_id: int | None = None
+    policy_id: Id | None = None
     enabled: bool = True
     compression: CompressionChoice = True
     backup_destination: Label | None = None
@@ -54,14 +55,14 @@ class DatabaseCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 class DatabaseUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Name | UnsetType = UNSET
     database_type: EngineType | UnsetType = UNSET
-    engine_id: int | None | UnsetType = UNSET
+    engine_id: Id | None | UnsetType = UNSET
     use_engine_credentials: bool | UnsetType = UNSET
-    host: Host | UnsetType = UNSET
+    host: HostName | UnsetType = UNSET
     port: Port | None | UnsetType = UNSET
     database_name: DatabaseName | UnsetType = UNSET
     username: Username | None | UnsetType = UNSET
     password: Secret | UnsetType = UNSET
-    policy_id: int | None | UnsetType = UNSET
+    policy_id: Id | None | UnsetType = UNSET
     enabled: bool | UnsetType = UNSET
     compression: CompressionChoice | UnsetType = UNSET
     backup_destination: Label | None | UnsetType = UNSET
@@ -113,12 +114,12 @@ async def list_databases(
     gateway: Gateway,
     enabled_only: bool = False,
     database_type: Annotated[EngineType | None, QueryParameter(name="type")] = None,
-    search: str | None = None,
-    host: str | None = None,
-    policy_id: int | None = None,
-    engine_id: int | None = None,
+    search: SearchText = None,
+    host: FilterText = None,
+    policy_id: IdFilter = None,
+    engine_id: IdFilter = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 25,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DatabaseList:
     query = ListDatabases(
         actor=actor(request),
@@ -150,14 +151,16 @@ async def create_database(
 
 
 @get("/{database_id:int}", operation_id="getDatabase", guards=[guards.viewer])
-async def get_database(database_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> DatabaseReply:
+async def get_database(
+    database_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
+) -> DatabaseReply:
     ref = DatabaseRef(actor=actor(request), database_id=database_id)
     return DatabaseReply(database=await gateway.ask("catalog", "get_database", ref, DatabaseView))
 
 
 @put("/{database_id:int}", operation_id="updateDatabase", guards=[guards.operator])
 async def update_database(
-    database_id: int, data: DatabaseUpdate, request: Request[Any, Any, Any], gateway: Gateway
+    database_id: PathId, data: DatabaseUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> DatabaseChanged:
     update = UpdateDatabase(actor=actor(request), database_id=database_id, **_fields(gateway, data))
     database = await gateway.ask("catalog", "update_database", update, DatabaseView)
@@ -166,7 +169,7 @@ async def update_database(
 
 @patch("/{database_id:int}", operation_id="patchDatabase", guards=[guards.operator])
 async def patch_database(
-    database_id: int, data: DatabasePatch, request: Request[Any, Any, Any], gateway: Gateway
+    database_id: PathId, data: DatabasePatch, request: Request[Any, Any, Any], gateway: Gateway
 ) -> DatabasePatched:
     """The cron expression is checked before anything is stored, so bad input changes nothing."""
     fields = _fields(gateway, data)
@@ -199,7 +202,7 @@ async def patch_database(
 
 
 @delete("/{database_id:int}", operation_id="deleteDatabase", guards=[guards.operator], status_code=200)
-async def delete_database(database_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
+async def delete_database(database_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
     ref = DatabaseRef(actor=actor(request), database_id=database_id)
     return await gateway.ask("catalog", "delete_database", ref, Deleted)
 

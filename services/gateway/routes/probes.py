@@ -10,7 +10,7 @@ from litestar import Request, get, post
 from litestar.params import QueryParameter
 
 from contracts.backups import BackupAccepted, CreateBackup
-from contracts.catalog import EngineType, Host, Port, Username
+from contracts.catalog import EngineType, Port, Username
 from contracts.connections import (
     ConnectionResult,
     DiscoverServer,
@@ -23,6 +23,7 @@ from contracts.connections import (
 from contracts.databases import DatabaseName
 from libs.crypto import seal
 from services.gateway.auth import guards
+from services.gateway.routes.fields import HostName, Id, PathId
 from services.gateway.state import Gateway, actor
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
@@ -30,23 +31,23 @@ Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 class ConnectionTestRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     database_type: EngineType
-    host: Host | None = None
+    host: HostName | None = None
     port: Port | None = None
     database_name: DatabaseName | None = None
     username: Username | None = None
     password: Secret | None = None
-    engine_id: int | None = None
+    engine_id: Id | None = None
     use_engine_credentials: bool = False
 
 
 class ImportRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    databases: list[DatabaseName] = []
-    policy_id: int | None = None
+    databases: Annotated[list[DatabaseName], msgspec.Meta(max_length=500)] = []
+    policy_id: Id | None = None
 
 
 class DiscoverRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    import_databases: list[DatabaseName] = []
-    policy_id: int | None = None
+    import_databases: Annotated[list[DatabaseName], msgspec.Meta(max_length=500)] = []
+    policy_id: Id | None = None
 
 
 class BackupQueued(msgspec.Struct, frozen=True):
@@ -64,7 +65,7 @@ class BackupQueued(msgspec.Struct, frozen=True):
     status_code=200,
 )
 async def test_server_connection(
-    server_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> ConnectionResult:
     command = TestServerConnection(actor=actor(request), server_id=server_id)
     return await gateway.ask_long("catalog", "test_server_connection", command, ConnectionResult)
@@ -72,7 +73,7 @@ async def test_server_connection(
 
 @get("/{server_id:int}/databases", operation_id="listServerDatabases", guards=[guards.viewer])
 async def list_server_databases(
-    server_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> Discovery:
     command = DiscoverServer(actor=actor(request), server_id=server_id)
     return await gateway.ask_long("catalog", "discover_server", command, Discovery)
@@ -85,7 +86,7 @@ async def list_server_databases(
     status_code=201,
 )
 async def import_server_databases(
-    server_id: int, data: ImportRequest, request: Request[Any, Any, Any], gateway: Gateway
+    server_id: PathId, data: ImportRequest, request: Request[Any, Any, Any], gateway: Gateway
 ) -> ImportResult:
     command = ImportDatabases(
         actor=actor(request), server_id=server_id, databases=data.databases, policy_id=data.policy_id
@@ -100,7 +101,7 @@ async def import_server_databases(
     status_code=200,
 )
 async def discover_server(
-    server_id: int,
+    server_id: PathId,
     request: Request[Any, Any, Any],
     gateway: Gateway,
     data: DiscoverRequest | None = None,
@@ -133,7 +134,7 @@ async def test_database_connection(
 
 @post("/{database_id:int}/backup", operation_id="backupDatabase", guards=[guards.operator], status_code=202)
 async def backup_database(
-    database_id: int, request: Request[Any, Any, Any], gateway: Gateway
+    database_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> BackupQueued:
     command = CreateBackup(actor=actor(request), database_id=database_id)
     accepted = await gateway.ask("catalog", "create_backup", command, BackupAccepted)

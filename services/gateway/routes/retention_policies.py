@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, delete, get, post, put
-from litestar.params import Parameter
 from msgspec import UNSET, UnsetType
 
 from contracts.catalog import Deleted, Name, Text
@@ -30,7 +29,7 @@ from contracts.schedules import IntervalHours
 from libs.errors import invalid
 from libs.structs import given
 from services.gateway.auth import guards
-from services.gateway.routes.fields import MAX_ID, known_id
+from services.gateway.routes.fields import IdFilter, PathId
 from services.gateway.state import Gateway, actor
 
 TierTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -176,7 +175,7 @@ def apply_options(current: TierOptions, sent: dict[str, dict[str, Any]]) -> Tier
 
 
 def _ref(request: Request[Any, Any, Any], policy_id: int) -> PolicyRef:
-    return PolicyRef(actor=actor(request), policy_id=known_id("retention policy", policy_id))
+    return PolicyRef(actor=actor(request), policy_id=policy_id)
 
 
 @get("/", operation_id="listRetentionPolicies", guards=[guards.viewer])
@@ -193,46 +192,44 @@ async def create_policy(data: PolicyCreate, request: Request[Any, Any, Any], gat
 
 
 @get("/{policy_id:int}", operation_id="getRetentionPolicy", guards=[guards.viewer])
-async def get_policy(policy_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Policy:
+async def get_policy(policy_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Policy:
     return policy_view(await gateway.ask("retention", "get_policy", _ref(request, policy_id), PolicyView))
 
 
 @put("/{policy_id:int}", operation_id="updateRetentionPolicy", guards=[guards.operator])
 async def update_policy(
-    policy_id: int, data: PolicyUpdate, request: Request[Any, Any, Any], gateway: Gateway
+    policy_id: PathId, data: PolicyUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> Policy:
     fields, options = merge_tiers(data)
     if options:  # a tier's options change only where sent: start from what the policy has
         current = await gateway.ask("retention", "get_policy", _ref(request, policy_id), PolicyView)
         fields["tier_options"] = apply_options(current.tier_options, options)
-    update = UpdatePolicy(actor=actor(request), policy_id=known_id("retention policy", policy_id), **fields)
+    update = UpdatePolicy(actor=actor(request), policy_id=policy_id, **fields)
     return policy_view(await gateway.ask("retention", "update_policy", update, PolicyView))
 
 
 @delete("/{policy_id:int}", operation_id="deleteRetentionPolicy", guards=[guards.operator], status_code=200)
 async def delete_policy(
-    policy_id: int,
+    policy_id: PathId,
     request: Request[Any, Any, Any],
     gateway: Gateway,
-    reassign_to: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+    reassign_to: IdFilter = None,
 ) -> Deleted:
     """409 `POLICY_IN_USE` (naming them) while databases or schedules name the policy, unless
     `reassign_to` names another policy: then they are moved to it and the policy deleted."""
-    deletion = DeletePolicy(
-        actor=actor(request), policy_id=known_id("retention policy", policy_id), reassign_to=reassign_to
-    )
+    deletion = DeletePolicy(actor=actor(request), policy_id=policy_id, reassign_to=reassign_to)
     return await gateway.ask("retention", "delete_policy", deletion, Deleted)
 
 
 @get("/{policy_id:int}/preview", operation_id="previewRetentionPolicy", guards=[guards.viewer])
 async def preview_policy(
-    policy_id: int,
+    policy_id: PathId,
     request: Request[Any, Any, Any],
     gateway: Gateway,
-    database_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+    database_id: PathId,
 ) -> RetentionPreview:
     preview = PreviewRetention(
-        actor=actor(request), policy_id=known_id("retention policy", policy_id), database_id=database_id
+        actor=actor(request), policy_id=policy_id, database_id=database_id
     )
     return await gateway.ask("retention", "preview", preview, RetentionPreview)
 

@@ -24,7 +24,7 @@ from contracts.schedules import (
 )
 from libs.structs import given
 from services.gateway.auth import guards
-from services.gateway.routes.fields import Id, IdFilter, known_id
+from services.gateway.routes.fields import Id, IdFilter, PathId
 from services.gateway.state import Gateway, actor
 
 
@@ -135,24 +135,24 @@ async def create_schedule(
 
 
 @get("/{schedule_id:int}", operation_id="getSchedule", guards=[guards.viewer])
-async def get_schedule(schedule_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Schedule:
-    ref = ScheduleRef(actor=actor(request), schedule_id=known_id("schedule", schedule_id))
+async def get_schedule(schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Schedule:
+    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
     return schedule_view(await gateway.ask("scheduler", "get_schedule", ref, ScheduleView))
 
 
 @put("/{schedule_id:int}", operation_id="updateSchedule", guards=[guards.operator])
 async def update_schedule(
-    schedule_id: int, data: ScheduleUpdate, request: Request[Any, Any, Any], gateway: Gateway
+    schedule_id: PathId, data: ScheduleUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> Schedule:
     update = UpdateSchedule(
-        actor=actor(request), schedule_id=known_id("schedule", schedule_id), **update_fields(data)
+        actor=actor(request), schedule_id=schedule_id, **update_fields(data)
     )
     return schedule_view(await gateway.ask("scheduler", "update_schedule", update, ScheduleView))
 
 
 @delete("/{schedule_id:int}", operation_id="deleteSchedule", guards=[guards.operator], status_code=200)
-async def delete_schedule(schedule_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
-    ref = ScheduleRef(actor=actor(request), schedule_id=known_id("schedule", schedule_id))
+async def delete_schedule(schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
+    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
     return await gateway.ask("scheduler", "delete_schedule", ref, Deleted)
 
 

@@ -15,7 +15,6 @@ from contracts.catalog import (
     DeleteServer,
     EngineType,
     HealthStatus,
-    Host,
     HostingType,
     Label,
     ListServers,
@@ -34,6 +33,7 @@ from libs.crypto import seal
 from libs.structs import given
 from services.gateway.auth import guards
 from services.gateway.routes import probes
+from services.gateway.routes.fields import FilterText, HostName, Offset, PathId, SearchText
 from services.gateway.state import Gateway, actor
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=16384)]
@@ -51,7 +51,7 @@ class ServerCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     type: HostingType = "vm"
     environment: Label | None = None
     engine_type: EngineType = "postgresql"
-    host: Host
+    host: HostName
     port: Port | None = None
     auth_method: AuthMethod | None = None
     discovery_enabled: bool = True
@@ -65,7 +65,7 @@ class ServerUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     type: HostingType | UnsetType = UNSET
     environment: Label | None | UnsetType = UNSET
     engine_type: EngineType | UnsetType = UNSET
-    host: Host | UnsetType = UNSET
+    host: HostName | UnsetType = UNSET
     port: Port | UnsetType = UNSET
     auth_method: AuthMethod | UnsetType = UNSET
     discovery_enabled: bool | UnsetType = UNSET
@@ -90,11 +90,11 @@ async def list_servers(
     gateway: Gateway,
     engine_type: EngineType | None = None,
     type_: Annotated[HostingType | None, QueryParameter(name="type")] = None,
-    environment: str | None = None,
+    environment: FilterText = None,
     health_status: HealthStatus | None = None,
-    search: str | None = None,
+    search: SearchText = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response[list[ServerView]]:
     page = await gateway.ask(
         "catalog",
@@ -124,7 +124,7 @@ async def create_server(data: ServerCreate, request: Request[Any, Any, Any], gat
 
 
 @get("/{server_id:int}", operation_id="getServer", guards=[guards.viewer])
-async def get_server(server_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
+async def get_server(server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
     return await gateway.ask(
         "catalog", "get_server", ServerRef(actor=actor(request), server_id=server_id), ServerView
     )
@@ -132,7 +132,7 @@ async def get_server(server_id: int, request: Request[Any, Any, Any], gateway: G
 
 @put("/{server_id:int}", operation_id="updateServer", guards=[guards.operator])
 async def update_server(
-    server_id: int, data: ServerUpdate, request: Request[Any, Any, Any], gateway: Gateway
+    server_id: PathId, data: ServerUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> ServerView:
     fields = given(data)
     if isinstance(data.credentials, Credentials):
@@ -147,7 +147,7 @@ async def update_server(
 
 @delete("/{server_id:int}", operation_id="deleteServer", guards=[guards.admin], status_code=200)
 async def delete_server(
-    server_id: int, request: Request[Any, Any, Any], gateway: Gateway, delete_databases: bool = False
+    server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway, delete_databases: bool = False
 ) -> Deleted:
     return await gateway.ask(
         "catalog",

@@ -19,7 +19,10 @@ from services.gateway.auth.passwords import hash_password
 from services.gateway.routes.fields import (
     Email,
     FullName,
+    Offset,
     Password,
+    PathId,
+    SearchText,
     Username,
     UserStatus,
 )
@@ -92,9 +95,9 @@ async def list_users(
     gateway: Gateway,
     role: Role | None = None,
     status: UserStatus | None = None,
-    search: Annotated[str | None, Parameter(max_length=200)] = None,
+    search: SearchText = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> UserPage:
     found, total = await users.list_page(
         gateway.pool, role=role, status=status, search=search, limit=limit, offset=offset
@@ -122,14 +125,14 @@ async def create_user(data: UserCreate, request: Request[Any, Any, Any], gateway
 
 
 @get("/{user_id:int}", operation_id="getUser", guards=[guards.admin])
-async def get_user(user_id: int, gateway: Gateway) -> UserReply:
+async def get_user(user_id: PathId, gateway: Gateway) -> UserReply:
     async with gateway.pool.acquire() as conn:
         return UserReply(user=user_view(await _existing(conn, user_id)))
 
 
 @put("/{user_id:int}", operation_id="updateUser", guards=[guards.admin])
 async def update_user(
-    user_id: int, data: UserUpdate, request: Request[Any, Any, Any], gateway: Gateway
+    user_id: PathId, data: UserUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> UserChanged:
     wanted = given(data)
     if "password" in wanted:
@@ -162,7 +165,7 @@ async def update_user(
 
 
 @delete("/{user_id:int}", operation_id="deleteUser", guards=[guards.admin], status_code=200)
-async def delete_user(user_id: int, request: Request[Any, Any, Any], gateway: Gateway) -> Message:
+async def delete_user(user_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Message:
     me: CurrentUser = request.scope["user"]
     async with gateway.pool.acquire() as conn, conn.transaction():
         await users.lock(conn)
