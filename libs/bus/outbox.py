@@ -99,7 +99,7 @@ class OutboxRelay:
     async def _listen(self) -> None:
         """Hold a connection that hears NOTIFY; a new one once PostgreSQL dropped the old (the
         poll keeps events moving meanwhile)."""
-        if self._listener is not None and not self._listener.is_closed():
+        if self._listening():
             return
         await self._unlisten()
         listener = await self._pool.acquire()
@@ -110,14 +110,21 @@ class OutboxRelay:
             raise
         self._listener = listener
 
+    def _listening(self) -> bool:
+        try:
+            return self._listener is not None and not self._listener.is_closed()
+        except asyncpg.InterfaceError:  # the pool took the connection back when PostgreSQL dropped it
+            return False
+
     async def _unlisten(self) -> None:
+        listening = self._listening()
         listener, self._listener = self._listener, None
         if listener is None:
             return
-        if not listener.is_closed():
+        if listening:
             with contextlib.suppress(*DATABASE_UNAVAILABLE, asyncpg.InterfaceError):
                 await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-        await self._pool.release(listener)
+        await self._pool.release(listener)  # a no-op for one the pool already took back
 
     async def stop(self) -> None:
         """Publish what is pending, then end `run`."""
