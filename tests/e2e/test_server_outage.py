@@ -109,5 +109,8 @@ def test_a_killed_embedded_server_comes_back_and_the_backup_completes(
 
     wrong = {answer: n for answer, n in poller.answers.items() if answer[1] not in (200, 503)}
     assert not wrong, f"while {server} was down the API answered {wrong}"
+    logged = stack.everything_logged()
+    leaked = [name for name in ("nats", "postgres") if stack.secret(name) in logged]
+    assert not leaked, f"the {leaked} password is in a log"
     if server == "postgres":  # (a short NATS outage can pass unseen: clients buffer requests meanwhile)
         assert "health: database" in poller.unavailable_details, poller.unavailable_details
