@@ -202,7 +202,7 @@ class EmbeddedPostgres:
 
     def _initdb(self, user: str | None) -> None:
         host_auth = "trust" if self.password is None else "scram-sha-256"
-        subprocess.run(
+        done = subprocess.run(
             [
                 str(self.bin_dir() / "initdb"),
                 "-D",
@@ -214,10 +214,11 @@ class EmbeddedPostgres:
                 "--auth-local=trust",
                 f"--auth-host={host_auth}",
             ],
-            check=True,
             capture_output=True,
             user=user,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed: {done.stderr.decode(errors='replace').strip()[-2000:]}")
 
     def _require_passwords(self, user: str | None) -> None:
         hba = self.data_dir / "pg_hba.conf"
