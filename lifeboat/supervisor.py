@@ -1,5 +1,10 @@
 """`lifeboat up`: embedded NATS and PostgreSQL (unless given), provisioning, and the seven
-services as separate OS processes, restarted when they crash, stopped together on Ctrl-C/SIGTERM."""
+services as separate OS processes. Everything it started is restarted when it exits — the
+embedded servers on the same ports with the same data dir and passwords, the services with
+the same environment — and everything is stopped together on Ctrl-C/SIGTERM.
+
+The embedded servers authenticate: their passwords are generated once into 0600 files under
+`<data dir>/secrets/` and reach the services only in LIFEBOAT_NATS_URL/LIFEBOAT_DATABASE_URL."""
 
 import asyncio
 import os
@@ -8,10 +13,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contracts import subjects
 from libs import config
+from lifeboat.credentials import generated_secret
 from lifeboat.embedded import EmbeddedPostgres, NatsServer
 from lifeboat.provision import provision
 from services.gateway.settings import GatewaySettings
@@ -24,16 +31,18 @@ class UpSettings(GatewaySettings, frozen=True, kw_only=True):
 
 @dataclass
 class Child:
+    """One process `lifeboat up` keeps running; `launch` starts it (and may raise if it fails to)."""
+
     name: str
-    env: dict[str, str]
+    launch: Callable[[], subprocess.Popen[bytes] | None]
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restarts: int = 0
     next_start: float = 0.0
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "lifeboat", "run", self.name], env=self.env)
         self.started_at = time.monotonic()
+        self.process = self.launch()
 
     def backoff(self) -> float:
         """Restart at once after a long healthy run; otherwise back off 1, 2, 4 … 30 s."""
@@ -43,10 +52,15 @@ class Child:
         return float(min(30, 2 ** (self.restarts - 1)))
 
 
+def service(name: str, env: dict[str, str]) -> Child:
+    return Child(name, lambda: subprocess.Popen([sys.executable, "-m", "lifeboat", "run", name], env=env))
+
+
 @dataclass
 class Stack:
     settings: UpSettings
     children: list[Child] = field(default_factory=list)
+    servers: list[Child] = field(default_factory=list)
     nats: NatsServer | None = None
     postgres: EmbeddedPostgres | None = None
     stopping: bool = False
@@ -55,33 +69,56 @@ class Stack:
         data = self.settings.data_path
         data.mkdir(parents=True, exist_ok=True)
         (data / "logs").mkdir(exist_ok=True)
+        secrets = data / "secrets"
         urls = {}
         if "LIFEBOAT_NATS_URL" not in os.environ:
-            self.nats = NatsServer(data / "nats", self.settings.nats_port).start(data / "logs" / "nats.log")
-            urls["LIFEBOAT_NATS_URL"] = self.nats.url
+            nats = NatsServer(
+                data / "nats",
+                self.settings.nats_port,
+                password=generated_secret(secrets / "nats.password"),
+                config_file=secrets / "nats.conf",
+            )
+            self.nats = nats
+            self._start_server("nats", lambda: nats.start(data / "logs" / "nats.log").process)
+            urls["LIFEBOAT_NATS_URL"] = nats.url
         if "LIFEBOAT_DATABASE_URL" not in os.environ:
-            self.postgres = EmbeddedPostgres(data / "postgres", self.settings.postgres_port)
-            self.postgres.start(data / "logs" / "postgres.log")
-            urls["LIFEBOAT_DATABASE_URL"] = self.postgres.url
+            postgres = EmbeddedPostgres(
+                data / "postgres",
+                self.settings.postgres_port,
+                password=generated_secret(secrets / "postgres.password"),
+            )
+            self.postgres = postgres
+            self._start_server("postgres", lambda: postgres.start(data / "logs" / "postgres.log").process)
+            urls["LIFEBOAT_DATABASE_URL"] = postgres.url
         return urls
 
+    def _start_server(self, name: str, launch: Callable[[], subprocess.Popen[bytes] | None]) -> None:
+        server = Child(name, launch)
+        server.start()
+        self.servers.append(server)
+
     def supervise(self) -> None:
+        """Servers first, so a service restarted in the same pass finds them listening."""
         while not self.stopping:
-            now = time.monotonic()
-            for child in self.children:
-                process = child.process
-                if process is not None and process.poll() is not None:
-                    delay = child.backoff()
-                    print(
-                        f"lifeboat: {child.name} exited with {process.returncode}; "
-                        f"restarting in {delay:.0f}s",
-                        file=sys.stderr,
-                    )
-                    child.process = None
-                    child.next_start = now + delay
-                if child.process is None and now >= child.next_start:
-                    child.start()
+            for child in [*self.servers, *self.children]:
+                self._keep_running(child)
             time.sleep(0.2)
+
+    def _keep_running(self, child: Child) -> None:
+        process = child.process
+        if process is not None and process.poll() is not None:
+            self._schedule_restart(child, f"exited with {process.returncode}")
+        if child.process is None and time.monotonic() >= child.next_start:
+            try:
+                child.start()
+            except (OSError, RuntimeError, TimeoutError, subprocess.CalledProcessError) as exc:
+                self._schedule_restart(child, f"did not start ({exc})")
+
+    def _schedule_restart(self, child: Child, why: str) -> None:
+        delay = child.backoff()
+        print(f"lifeboat: {child.name} {why}; restarting in {delay:.0f}s", file=sys.stderr, flush=True)
+        child.process = None
+        child.next_start = time.monotonic() + delay
 
     def stop(self) -> None:
         self.stopping = True
@@ -133,7 +170,7 @@ def up() -> None:
         }
         effective = config.load(UpSettings, env)
         admin = asyncio.run(provision(effective, settings.admin_username, settings.admin_password))
-        stack.children = [Child(name, env) for name in subjects.SERVICES]
+        stack.children = [service(name, env) for name in subjects.SERVICES]
         for child in stack.children:
             child.start()
         base = f"http://{settings.http_host}:{settings.http_port}"

@@ -1,6 +1,7 @@
 """Transactional outbox: events are written with the state change, then relayed to JetStream."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,6 +13,7 @@ from opentelemetry import propagate
 
 from contracts import subjects
 from contracts.envelope import Event
+from libs.db import DATABASE_UNAVAILABLE
 
 log = logging.getLogger("lifeboat.outbox")
 
@@ -73,27 +75,56 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._stopping = False
+        self._listener: asyncpg.Connection | None = None
 
     async def run(self) -> None:
-        listener = await self._pool.acquire()
-        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         try:
             while not self._stopping:
                 wait = self._poll_seconds
                 try:
+                    await self._listen()
                     while await self.publish_batch() == BATCH:
                         pass
                     wait = await self._until_next_due(wait)
-                except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                    log.warning("outbox relay could not publish, will retry: %s", exc)
+                except (*DATABASE_UNAVAILABLE, asyncpg.PostgresError) as exc:
+                    log.warning("outbox relay could not publish, will retry: %r", exc)
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), wait)
                 except TimeoutError:
                     pass
         finally:
-            await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._unlisten()
+
+    async def _listen(self) -> None:
+        """Hold a connection that hears NOTIFY; a new one once PostgreSQL dropped the old (the
+        poll keeps events moving meanwhile)."""
+        if self._listening():
+            return
+        await self._unlisten()
+        listener = await self._pool.acquire()
+        try:
+            await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        except BaseException:
             await self._pool.release(listener)
+            raise
+        self._listener = listener
+
+    def _listening(self) -> bool:
+        try:
+            return self._listener is not None and not self._listener.is_closed()
+        except asyncpg.InterfaceError:  # the pool took the connection back when PostgreSQL dropped it
+            return False
+
+    async def _unlisten(self) -> None:
+        listening = self._listening()
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        if listening:
+            with contextlib.suppress(*DATABASE_UNAVAILABLE, asyncpg.InterfaceError):
+                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+        await self._pool.release(listener)  # a no-op for one the pool already took back
 
     async def stop(self) -> None:
         """Publish what is pending, then end `run`."""
@@ -101,8 +132,8 @@ class OutboxRelay:
         self._wake.set()
         try:
             await self.publish_batch()
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            log.warning("outbox relay stopped with events pending: %s", exc)
+        except (*DATABASE_UNAVAILABLE, asyncpg.PostgresError) as exc:
+            log.warning("outbox relay stopped with events pending: %r", exc)
 
     async def _until_next_due(self, longest: float) -> float:
         """Seconds until the earliest event written ahead of its time is due, at most `longest`."""

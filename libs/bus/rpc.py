@@ -6,16 +6,28 @@ from typing import Any, TypeVar
 
 import msgspec
 from faststream.nats import NatsBroker, NatsMessage, NatsResponse
-from nats.errors import NoRespondersError
+from nats.errors import ConnectionClosedError, NoRespondersError, OutboundBufferLimitError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from contracts import subjects
 from contracts.rpc import RpcError
+from libs.db import DATABASE_UNAVAILABLE
 from libs.errors import Refused
 
 log = logging.getLogger("lifeboat.rpc")
 
 ERROR_HEADER = "lb-error"
+# Every way a request can go unanswered: nobody listens, nobody answered in time, or NATS is away.
+_UNANSWERED = (
+    TimeoutError,
+    NatsTimeoutError,
+    NoRespondersError,
+    ConnectionClosedError,
+    OutboundBufferLimitError,
+)
+_DATABASE_DOWN = RpcError(
+    code="DATABASE_UNAVAILABLE", detail="the database is not answering; try again", status=503
+)
 Req = TypeVar("Req", bound=msgspec.Struct)
 Rep = TypeVar("Rep")
 
@@ -51,6 +63,9 @@ def serve(
         except ServiceUnavailable as exc:  # a service this one depends on: the caller may retry
             detail = f"the {exc.service} service is not answering; try again"
             return _refusal(RpcError(code="SERVICE_UNAVAILABLE", detail=detail, status=503))
+        except DATABASE_UNAVAILABLE as exc:
+            log.warning("rpc %s.%s: the database is unavailable: %r", service, operation, exc)
+            return _refusal(_DATABASE_DOWN)
         except Exception:
             log.exception("rpc %s.%s failed", service, operation)
             return _refusal(RpcError(code="INTERNAL_ERROR", detail="internal error", status=500))
@@ -73,7 +88,7 @@ async def call(
         reply = await broker.request(
             msgspec.json.encode(request), subjects.rpc(service, operation), timeout=timeout
         )
-    except (TimeoutError, NatsTimeoutError, NoRespondersError):
+    except _UNANSWERED:
         raise ServiceUnavailable(service) from None
     if reply.headers.get(ERROR_HEADER):
         error = msgspec.json.decode(reply.body, type=RpcError)

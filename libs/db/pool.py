@@ -5,6 +5,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+# What a refused, dropped or not-yet-ready connection raises: the server is down, restarting or
+# unreachable, and the same request can succeed once it is back. (TimeoutError is an OSError.)
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):

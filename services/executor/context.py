@@ -79,6 +79,8 @@ class JobContext:
         except Refused as exc:
             if exc.status == 409:
                 raise Abandon(exc.detail) from None
+            if exc.status == 503:  # the catalog's database is away: a later attempt may succeed
+                raise JobFailure("catalog_unavailable", exc.detail) from None
             raise JobFailure("internal", f"catalog refused {operation}: {exc.detail}") from None
 
     async def target(self, endpoint: Endpoint, attempt: Attempt) -> Target:

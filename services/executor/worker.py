@@ -1,8 +1,12 @@
 """The executor's job loop: pull jobs from the JOBS work queue, at most `executor_concurrency`
 at a time; claim a lease; heartbeat (JetStream `in_progress` + lease extension) while the job
-runs; finish by emitting its outcome through the outbox in the transaction that checks the
-fence; retry transient failures with backoff; stop a job when it is cancelled or its lease
-is lost; on shutdown give running jobs back at once."""
+runs and until its outcome is recorded; finish by emitting its outcome through the outbox in
+the transaction that checks the fence; retry transient failures with backoff; stop a job when
+it is cancelled or its lease is lost; on shutdown give running jobs back at once.
+
+NATS or PostgreSQL going away for a while loses nothing: the connection to NATS is retried
+for as long as it takes, and a finished job's outcome is retried until it is recorded or the
+lease turns out to be lost (then the job belongs to whoever took it over)."""
 
 import asyncio
 import contextlib
@@ -15,6 +19,7 @@ import asyncpg
 import msgspec
 import nats
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
 
@@ -24,12 +29,14 @@ from contracts.events import BackupCancelled, BackupCompleted
 from contracts.jobs import AnyJob, BackupJob, RestoreJob, VerifyJob
 from libs.bus.outbox import emit
 from libs.crypto.manifest import manifest_key
+from libs.db import DATABASE_UNAVAILABLE
 from services.executor import backup, leases, restore, verify
 from services.executor.context import Abandon, JobContext, JobFailure, failure_of
 from services.executor.leases import Lease
 
 log = logging.getLogger("lifeboat.executor")
 DURABLE = "executor"
+OUTAGE_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,9 @@ class Worker:
         self.nc: nats.NATS | None = None
 
     async def run(self) -> None:
-        self.nc = await nats.connect(self.settings.nats_url, name=f"executor {self.ctx.instance}")
+        self.nc = await nats.connect(
+            self.settings.nats_url, name=f"executor {self.ctx.instance}", max_reconnect_attempts=-1
+        )
         try:
             await self.nc.subscribe(BackupCancelled.subject(), cb=self._on_cancel)
             js = self.nc.jetstream()
@@ -83,6 +92,11 @@ class Worker:
                     messages = await subscription.fetch(1, timeout=2)
                 except (NatsTimeout, TimeoutError):
                     slots.release()
+                    continue
+                except NatsError as exc:  # NATS is away or restarting: the durable consumer waits
+                    log.warning("fetching jobs failed, retrying: %r", exc)
+                    slots.release()
+                    await asyncio.sleep(OUTAGE_RETRY_SECONDS)
                     continue
                 task = asyncio.create_task(self._handle(messages[0]))
                 tasks.add(task)
@@ -110,9 +124,14 @@ class Worker:
             await msg.term()
             return
         kind = KINDS[type(job)]
-        state, lease, wait = await leases.claim(
-            self.pool, job.id, kind.name, self.ctx.instance, self.settings.job_lease_seconds
-        )
+        try:
+            state, lease, wait = await leases.claim(
+                self.pool, job.id, kind.name, self.ctx.instance, self.settings.job_lease_seconds
+            )
+        except DATABASE_UNAVAILABLE as exc:
+            log.warning("job %s: cannot claim it while the database is away (%r)", job.id, exc)
+            await msg.nak(delay=OUTAGE_RETRY_SECONDS)
+            return
         if state == "done":
             await msg.ack()
             return
@@ -127,6 +146,17 @@ class Worker:
         if isinstance(job, BackupJob):
             self.running[job.backup_id] = (task, reason)
         heartbeat = asyncio.create_task(self._heartbeat(msg, lease, task, reason))
+        try:
+            await self._settle(msg, job, kind, lease, task, reason)
+        finally:
+            heartbeat.cancel()
+            if isinstance(job, BackupJob):
+                self.running.pop(job.backup_id, None)
+
+    async def _settle(
+        self, msg: Msg, job: AnyJob, kind: Kind, lease: Lease, task: asyncio.Task[Event], reason: list[str]
+    ) -> None:
+        """Wait for the job's task and record what came of it."""
         try:
             outcome = await task
         except asyncio.CancelledError:
@@ -150,14 +180,10 @@ class Worker:
                     failure.message,
                     delay,
                 )
-                await leases.release(self.pool, lease)
+                await self._released(lease)
                 await msg.nak(delay=delay)
                 return
             outcome = kind.failed(job, lease, failure)
-        finally:
-            heartbeat.cancel()
-            if isinstance(job, BackupJob):
-                self.running.pop(job.backup_id, None)
         if await self._finish(lease, outcome):
             await msg.ack()
         elif isinstance(outcome, BackupCompleted):
@@ -168,18 +194,32 @@ class Worker:
             await self._finish(lease, None)
             await msg.ack()
         elif "shutdown" in reason:
-            await leases.release(self.pool, lease)
+            await self._released(lease)
             await msg.nak()
         # a lost lease: the job belongs to the worker that took it over; leave the message alone
 
     async def _finish(self, lease: Lease, outcome: Event | None) -> bool:
-        async with self.pool.acquire() as conn, conn.transaction():
-            if not await leases.finish(conn, lease):
-                log.warning("job %s: lease %d is stale; dropping the outcome", lease.job_id, lease.fence)
-                return False
-            if outcome is not None:
-                await emit(conn, outcome)
-        return True
+        """Record the job done (and its outcome) under its fence; False when the lease is stale.
+        A database outage is waited out: the outcome of a finished job is not dropped for it."""
+        while True:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    if not await leases.finish(conn, lease):
+                        log.warning("job %s: lease %d is stale; outcome dropped", lease.job_id, lease.fence)
+                        return False
+                    if outcome is not None:
+                        await emit(conn, outcome)
+                return True
+            except DATABASE_UNAVAILABLE as exc:
+                log.warning("job %s: recording its outcome failed (%r); retrying", lease.job_id, exc)
+                await asyncio.sleep(OUTAGE_RETRY_SECONDS)
+
+    async def _released(self, lease: Lease) -> None:
+        """Give the job back for a retry; if the database is away the lease simply expires."""
+        try:
+            await leases.release(self.pool, lease)
+        except DATABASE_UNAVAILABLE as exc:
+            log.warning("job %s: could not release lease %d (%r)", lease.job_id, lease.fence, exc)
 
     async def _remove_stale_artifact(self, outcome: BackupCompleted) -> None:
         with contextlib.suppress(Exception):
@@ -188,14 +228,19 @@ class Worker:
             await storage.delete(manifest_key(outcome.storage_key))
 
     async def _heartbeat(self, msg: Msg, lease: Lease, task: asyncio.Task[Event], reason: list[str]) -> None:
+        """Until cancelled (once the outcome is recorded): tell JetStream the job is in progress
+        and extend the lease — each on its own, so one server being away does not cost the other."""
         interval = self.settings.job_lease_seconds / 3
-        while not task.done():
+        while True:
             await asyncio.sleep(interval)
             try:
                 await msg.in_progress()
+            except Exception:
+                log.warning("heartbeat of job %s to NATS failed", lease.job_id, exc_info=True)
+            try:
                 alive = await leases.extend(self.pool, lease, self.settings.job_lease_seconds)
             except Exception:
-                log.warning("heartbeat of job %s failed", lease.job_id, exc_info=True)
+                log.warning("heartbeat of job %s to the database failed", lease.job_id, exc_info=True)
                 continue
             if not alive:
                 log.warning("job %s: lease %d was taken over; stopping", lease.job_id, lease.fence)

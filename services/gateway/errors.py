@@ -10,11 +10,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
 from libs.bus.rpc import ServiceUnavailable
+from libs.db import DATABASE_UNAVAILABLE
 from libs.errors import Refused
 
 log = logging.getLogger("lifeboat.gateway.errors")
 # How Litestar words a required query/header/cookie parameter that is absent (it names no field).
 MISSING_PARAMETER = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<key>[^']+)'")
+RETRY_AFTER = {"Retry-After": "5"}
 
 CODES = {
     400: "BAD_REQUEST",
@@ -42,6 +44,8 @@ def error_body(status: int, detail: str, code: str | None = None, **extra: Any) 
 
 
 def _respond(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
+    if status == 503:  # whatever is unavailable is expected back: tell clients when to retry
+        headers = {**RETRY_AFTER, **(headers or {})}
     return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
@@ -85,9 +89,14 @@ def on_refused(_: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
 
 
 def on_unavailable(_: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Any]:
-    return _respond(
-        503, error_body(503, f"the {exc.service} service is not answering; try again"), {"Retry-After": "5"}
-    )
+    return _respond(503, error_body(503, f"the {exc.service} service is not answering; try again"))
+
+
+def on_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The gateway's own pool lost PostgreSQL (down or restarting): a retry will do, not a 500."""
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    detail = "the database is not answering; try again"
+    return _respond(503, error_body(503, detail, "DATABASE_UNAVAILABLE"))
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -100,5 +109,6 @@ EXCEPTION_HANDLERS = {
     HTTPException: on_http,
     Refused: on_refused,
     ServiceUnavailable: on_unavailable,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_unavailable),
     Exception: on_unexpected,
 }

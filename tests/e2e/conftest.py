@@ -39,6 +39,25 @@ class Stack:
             headers={"Authorization": f"Bearer {reply.json()['access_token']}"},
         )
 
+    def secret(self, name: str) -> str:
+        """A password `lifeboat up` generated for its embedded servers (nats, postgres)."""
+        return (self.data_dir / "secrets" / f"{name}.password").read_text().strip()
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://lifeboat:{self.secret('nats')}@127.0.0.1:{self.env['LIFEBOAT_NATS_PORT']}"
+
+    @property
+    def database_url(self) -> str:
+        return f"postgresql://postgres:{self.secret('postgres')}@127.0.0.1:{self.env['LIFEBOAT_POSTGRES_PORT']}/lifeboat"
+
+    def server_process(self, name: str) -> psutil.Process:
+        """The embedded `nats-server` or `postgres` (its postmaster) that `lifeboat up` started."""
+        for child in psutil.Process(self.process.pid).children():
+            if child.name() == {"nats": "nats-server", "postgres": "postgres"}[name]:
+                return child
+        raise LookupError(f"no embedded {name} runs")
+
     def service_process(self, name: str) -> psutil.Process:
         for child in psutil.Process(self.process.pid).children(recursive=True):
             if child.cmdline()[-2:] == ["run", name]:

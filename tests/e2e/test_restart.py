@@ -15,9 +15,11 @@ def test_a_second_start_reuses_the_data_dir(tmp_path):
             == 201
         )
         key = (tmp_path / "data" / "master.key").read_bytes()
+        passwords = {name: first.secret(name) for name in ("nats", "postgres")}
         assert first.process.poll() is None
     assert first.process.returncode == 0, "SIGTERM stops the stack cleanly"
     with running_stack(tmp_path / "data", output) as second, second.login() as api:
         assert [s["name"] for s in api.get("/servers").json()] == ["kept"]
         assert (tmp_path / "data" / "master.key").read_bytes() == key
+        assert {name: second.secret(name) for name in ("nats", "postgres")} == passwords
     assert output.read_text().count("A new master key was written") == 1

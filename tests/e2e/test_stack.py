@@ -120,7 +120,7 @@ def test_a_server_password_is_nowhere_but_sealed(stack: Stack):
 
 
 async def _events_stream_contents(stack: Stack) -> str:
-    connection = await nats.connect(f"nats://127.0.0.1:{stack.env['LIFEBOAT_NATS_PORT']}")
+    connection = await nats.connect(stack.nats_url)
     try:
         js = connection.jetstream()
         info = await js.stream_info("EVENTS")
@@ -134,8 +134,7 @@ async def _events_stream_contents(stack: Stack) -> str:
 
 
 async def _table_contents(stack: Stack, tables: list[str]) -> str:
-    url = f"postgresql://postgres@127.0.0.1:{stack.env['LIFEBOAT_POSTGRES_PORT']}/lifeboat"
-    connection = await asyncpg.connect(url)
+    connection = await asyncpg.connect(stack.database_url)
     try:
         dumps = []
         for table in tables:

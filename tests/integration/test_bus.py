@@ -2,6 +2,7 @@
 
 import asyncio
 
+import asyncpg
 import msgspec
 import pytest
 
@@ -135,3 +136,32 @@ async def test_rpc_returns_replies_and_refusals(servers):
     finally:
         await server.stop()
         await client.stop()
+
+
+async def test_a_handler_that_loses_its_database_refuses_with_503_not_500(servers):
+    """A dropped or refused PostgreSQL connection is the database being away, not a bug."""
+    server = make_broker(servers.nats.url, "lost")
+    client = make_broker(servers.nats.url, "client")
+    pool = await asyncpg.create_pool(servers.postgres.url_for("postgres"), min_size=0)
+    assert pool is not None
+
+    async def query(request: Echo) -> Echoed:
+        if request.text == "refused":
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 1)")
+        async with pool.acquire() as conn:
+            await conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return Echoed("unreachable")
+
+    rpc.serve(server, "lost", "query", Echo, query)
+    await server.start()
+    await client.start()
+    try:
+        for text in ("refused", "dropped"):
+            with pytest.raises(Refused) as refused:
+                await rpc.call(client, "lost", "query", Echo(text=text), Echoed)
+            assert (refused.value.status, refused.value.code) == (503, "DATABASE_UNAVAILABLE"), text
+            assert "try again" in refused.value.detail
+    finally:
+        await server.stop()
+        await client.stop()
+        await pool.close()

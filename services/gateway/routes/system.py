@@ -10,6 +10,7 @@ from litestar import Response, Router, get
 from contracts import subjects
 from contracts.rpc import Ping, Pong
 from libs.bus import rpc
+from libs.db import DATABASE_UNAVAILABLE
 from libs.runtime import VERSION
 from services.gateway.state import Gateway
 
@@ -25,12 +26,21 @@ class ServiceHealth(msgspec.Struct, frozen=True, kw_only=True):
     uptime_seconds: float | None = None
 
 
+class DependencyHealth(msgspec.Struct, frozen=True, kw_only=True):
+    """A server every service needs: "database" (PostgreSQL) or "nats"."""
+
+    name: str
+    status: str
+    detail: str | None = None
+
+
 class Health(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     service: str
     version: str
     timestamp: datetime
     services: list[ServiceHealth]
+    dependencies: list[DependencyHealth] = msgspec.field(default_factory=list)
 
 
 class Version(msgspec.Struct, frozen=True):
@@ -57,16 +67,35 @@ async def _ping(gateway: Gateway, service: str) -> ServiceHealth:
     )
 
 
+async def _database(gateway: Gateway) -> DependencyHealth:
+    try:
+        await asyncio.wait_for(gateway.pool.fetchval("SELECT 1"), PING_TIMEOUT_SECONDS)
+    except DATABASE_UNAVAILABLE:
+        return DependencyHealth(name="database", status="down", detail="PostgreSQL is not answering")
+    return DependencyHealth(name="database", status="up")
+
+
+async def _nats(gateway: Gateway) -> DependencyHealth:
+    if await gateway.broker.ping(timeout=PING_TIMEOUT_SECONDS):
+        return DependencyHealth(name="nats", status="up")
+    return DependencyHealth(name="nats", status="down", detail="NATS is not answering")
+
+
 @get(["/health"], operation_id="health")
 async def health(gateway: Gateway) -> Response[Health]:
-    services = await asyncio.gather(*(_ping(gateway, name) for name in subjects.SERVICES))
-    healthy = all(s.status == "up" for s in services)
+    """Healthy when PostgreSQL, NATS and every service answer; otherwise 503 naming what does not."""
+    dependencies, services = await asyncio.gather(
+        asyncio.gather(_database(gateway), _nats(gateway)),
+        asyncio.gather(*(_ping(gateway, name) for name in subjects.SERVICES)),
+    )
+    healthy = all(d.status == "up" for d in dependencies) and all(s.status == "up" for s in services)
     body = Health(
         status="healthy" if healthy else "degraded",
         service="lifeboat",
         version=VERSION,
         timestamp=datetime.now(UTC),
         services=list(services),
+        dependencies=list(dependencies),
     )
     return Response(body, status_code=200 if healthy else 503)
 
