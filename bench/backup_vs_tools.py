@@ -243,7 +243,8 @@ class Stack:
 
 
 @contextlib.contextmanager
-def lifeboat_up(work: Path) -> Iterator[Stack]:
+def lifeboat_up(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """`lifeboat up` in `work`, healthy; `extra_env` adds variables (e.g. PYTHONPATH of another tree)."""
     data_dir = work / "lifeboat-data"
     data_dir.mkdir()
     log_path = work / "lifeboat-up.log"
@@ -257,6 +258,7 @@ def lifeboat_up(work: Path) -> Iterator[Stack]:
         "LIFEBOAT_POSTGRES_PORT": str(free_port()),
         "LIFEBOAT_ADMIN_PASSWORD": password,
         "LIFEBOAT_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     for inherited in ("LIFEBOAT_NATS_URL", "LIFEBOAT_DATABASE_URL", "LIFEBOAT_STORAGE_URL"):
         env.pop(inherited, None)
