@@ -97,9 +97,11 @@ def seed(api: Api, source: str, servers: int, backups: int) -> None:
         })  # fmt: skip
         first = first or server
     assert first is not None
+    # keeps every seed backup: the Default Policy keeps only the newest of each day
+    policy = api.call("POST", "/retention-policies", {"name": f"bench-{suffix}", "keep_last_n": 10 * backups})
     reply = api.call("POST", "/databases", {
         "name": f"bench-{source}", "database_type": "postgresql", "engine_id": first["id"],
-        "use_engine_credentials": True, "database_name": source,
+        "use_engine_credentials": True, "database_name": source, "policy_id": policy["id"],
     })  # fmt: skip
     database_id = reply.get("database", reply)["id"]
     ids = [api.call("POST", f"/databases/{database_id}/backup")["backup_id"] for _ in range(backups)]
@@ -115,9 +117,12 @@ def seed(api: Api, source: str, servers: int, backups: int) -> None:
             if body["status"] == "completed":
                 pending.discard(backup_id)
         time.sleep(0.5)
-    listed = api.client.get("/servers", params={"limit": 500})
-    if len(listed.json()) != servers:
-        raise BenchError(f"GET /servers lists {len(listed.json())} servers, {servers} expected")
+    listed = api.client.get("/servers", params={"limit": 500}).json()
+    if len(listed) != servers:
+        raise BenchError(f"GET /servers lists {len(listed)} servers, {servers} expected")
+    page = api.client.get("/backups", params={"limit": 50}).json()
+    if len(page["items"]) != min(50, backups):
+        raise BenchError(f"GET /backups?limit=50 lists {len(page['items'])} backups")
 
 
 def wrk(target: Target, route: str, connections: int, threads: int, duration: int) -> dict[str, Any]:
