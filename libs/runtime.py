@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from faststream.nats import NatsBroker
 
 from contracts.envelope import Actor
 from contracts.events import ServiceStarted, ServiceStopped
 from contracts.rpc import Ping, Pong
 from libs.bus import rpc
-from libs.bus.broker import make_broker
+from libs.bus.broker import Broker, make_broker
 from libs.bus.outbox import OutboxRelay, emit
 from libs.config import ServiceSettings
 from libs.db import connect, ensure_database, migrate
@@ -34,7 +33,7 @@ class Runtime:
 
     name: str
     settings: ServiceSettings
-    broker: NatsBroker
+    broker: Broker
     pool: asyncpg.Pool
     instance: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     started_at: float = field(default_factory=time.time)

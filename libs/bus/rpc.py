@@ -1,20 +1,39 @@
-"""Request/reply over core NATS with queue groups: typed requests, typed replies, refusals."""
+"""Request/reply over core NATS with queue groups: typed requests, typed replies, refusals.
 
+Both sides talk to the broker's nats-py connection directly, not through FastStream's subscriber
+and request pipeline: that pipeline (middlewares, dependency injection that runs a thread-pool hop
+per message, one message at a time per subscriber) cost more than the handlers it carried and made
+each service answer one request at a time. What it did that matters is kept here: the caller's
+trace context travels in the headers and the handler runs inside a span continuing it.
+
+Invariants: a responder handles at most `concurrency` requests of its operation at once (more wait
+in the subscription, in arrival order); every request that reaches a handler gets exactly one
+reply — the handler's result or an `RpcError` refusal, never silence; a stopping broker stops
+taking requests and lets those in hand finish before it closes the connection.
+"""
+
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
-from faststream.nats import NatsBroker, NatsMessage, NatsResponse
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError, NoRespondersError, OutboundBufferLimitError
 from nats.errors import TimeoutError as NatsTimeoutError
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 
 from contracts import subjects
 from contracts.rpc import RpcError
+from libs.bus.broker import Broker
 from libs.db import DATABASE_UNAVAILABLE
 from libs.errors import Refused
 
 log = logging.getLogger("lifeboat.rpc")
+tracer = trace.get_tracer("lifeboat.rpc")
 
 ERROR_HEADER = "lb-error"
 # Every way a request can go unanswered: nobody listens, nobody answered in time, or NATS is away.
@@ -28,6 +47,9 @@ _UNANSWERED = (
 _DATABASE_DOWN = RpcError(
     code="DATABASE_UNAVAILABLE", detail="the database is not answering; try again", status=503
 )
+# Requests one responder handles at once; the catalog's pool has 10 connections, so more would
+# only queue there.
+DEFAULT_CONCURRENCY = 16
 Req = TypeVar("Req", bound=msgspec.Struct)
 Rep = TypeVar("Rep")
 
@@ -38,24 +60,64 @@ class ServiceUnavailable(Exception):
         self.service = service
 
 
-def serve(
-    broker: NatsBroker,
-    service: str,
-    operation: str,
-    request_type: type[Req],
-    handler: Callable[[Req], Awaitable[Any]],
-    *,
-    concurrency: int = 1,
-) -> None:
-    """Answer `lb.rpc.<service>.<operation>`; one member of the service's queue group replies.
-    With `concurrency` > 1 that many requests are handled at once, so a slow one does not hold
-    the others back."""
+class Responder:
+    """One operation's subscription in its service's queue group, answering concurrently."""
 
-    @broker.subscriber(subjects.rpc(service, operation), queue=service, max_workers=concurrency)
-    async def on_request(msg: NatsMessage) -> NatsResponse:
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        request_type: type[Any],
+        handler: Callable[[Any], Awaitable[Any]],
+        concurrency: int,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency of {service}.{operation} must be at least 1")
+        self.service, self.operation = service, operation
+        self.subject = subjects.rpc(service, operation)
+        self.request_type, self.handler = request_type, handler
+        self._slots = asyncio.Semaphore(concurrency)
+        self._in_hand: set[asyncio.Task[None]] = set()
+        self._subscription: Subscription | None = None
+        self._connection: Client | None = None
+
+    async def start(self, connection: Client) -> None:
+        self._connection = connection
+        self._subscription = await connection.subscribe(self.subject, queue=self.service, cb=self._take)
+
+    async def stop(self, timeout: float) -> None:
+        if self._subscription is not None:
+            await self._subscription.unsubscribe()
+            self._subscription = None
+        if self._in_hand:
+            await asyncio.wait(self._in_hand, timeout=timeout)
+
+    async def _take(self, msg: Msg) -> None:
+        # Waiting for a slot here holds the next message in the subscription: back-pressure.
+        await self._slots.acquire()
+        task = asyncio.create_task(self._answer(msg))
+        self._in_hand.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_hand.discard(task)
+        self._slots.release()
+
+    async def _answer(self, msg: Msg) -> None:
+        context = propagate.extract(msg.headers or {})
+        with tracer.start_as_current_span(f"{self.subject} process", context=context, kind=SpanKind.SERVER):
+            body, headers = await self._reply_to(msg.data)
+        if not msg.reply or self._connection is None:
+            return
         try:
-            request = msgspec.json.decode(msg.body, type=request_type)
-            return NatsResponse(msgspec.json.encode(await handler(request)))
+            await self._connection.publish(msg.reply, body, headers=headers)
+        except Exception:  # the caller times out and answers 503
+            log.warning("rpc %s.%s: reply not sent", self.service, self.operation, exc_info=True)
+
+    async def _reply_to(self, data: bytes) -> tuple[bytes, dict[str, str] | None]:
+        try:
+            request = msgspec.json.decode(data, type=self.request_type)
+            return msgspec.json.encode(await self.handler(request)), None
         except msgspec.ValidationError as exc:
             return _refusal(RpcError(code="VALIDATION_ERROR", detail=str(exc), status=422))
         except Refused as exc:
@@ -64,19 +126,33 @@ def serve(
             detail = f"the {exc.service} service is not answering; try again"
             return _refusal(RpcError(code="SERVICE_UNAVAILABLE", detail=detail, status=503))
         except DATABASE_UNAVAILABLE as exc:
-            log.warning("rpc %s.%s: the database is unavailable: %r", service, operation, exc)
+            log.warning("rpc %s.%s: the database is unavailable: %r", self.service, self.operation, exc)
             return _refusal(_DATABASE_DOWN)
         except Exception:
-            log.exception("rpc %s.%s failed", service, operation)
+            log.exception("rpc %s.%s failed", self.service, self.operation)
             return _refusal(RpcError(code="INTERNAL_ERROR", detail="internal error", status=500))
 
 
-def _refusal(error: RpcError) -> NatsResponse:
-    return NatsResponse(msgspec.json.encode(error), headers={ERROR_HEADER: "1"})
+def serve(
+    broker: Broker,
+    service: str,
+    operation: str,
+    request_type: type[Req],
+    handler: Callable[[Req], Awaitable[Any]],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> None:
+    """Answer `lb.rpc.<service>.<operation>` from when the broker starts; one member of the
+    service's queue group replies to each request."""
+    broker.add_responder(Responder(service, operation, request_type, handler, concurrency))
+
+
+def _refusal(error: RpcError) -> tuple[bytes, dict[str, str]]:
+    return msgspec.json.encode(error), {ERROR_HEADER: "1"}
 
 
 async def call(
-    broker: NatsBroker,
+    broker: Broker,
     service: str,
     operation: str,
     request: msgspec.Struct,
@@ -84,19 +160,23 @@ async def call(
     timeout: float = 5.0,
 ) -> Rep:
     """Ask the owning service; raise `Refused` if it refused, `ServiceUnavailable` if none answered."""
-    try:
-        reply = await broker.request(
-            msgspec.json.encode(request), subjects.rpc(service, operation), timeout=timeout
-        )
-    except _UNANSWERED:
-        raise ServiceUnavailable(service) from None
-    if reply.headers.get(ERROR_HEADER):
-        error = msgspec.json.decode(reply.body, type=RpcError)
+    subject = subjects.rpc(service, operation)
+    headers: dict[str, str] = {}
+    with tracer.start_as_current_span(f"{subject} send", kind=SpanKind.CLIENT):
+        propagate.inject(headers)
+        try:
+            reply = await broker.connection.request(
+                subject, msgspec.json.encode(request), timeout=timeout, headers=headers or None
+            )
+        except _UNANSWERED:
+            raise ServiceUnavailable(service) from None
+    if reply.headers and reply.headers.get(ERROR_HEADER):
+        error = msgspec.json.decode(reply.data, type=RpcError)
         raise Refused(error.status, error.code, error.detail, error.field)
-    return msgspec.json.decode(reply.body, type=reply_type)
+    return msgspec.json.decode(reply.data, type=reply_type)
 
 
-async def exists(broker: NatsBroker, service: str, operation: str, request: msgspec.Struct) -> bool:
+async def exists(broker: Broker, service: str, operation: str, request: msgspec.Struct) -> bool:
     """Whether the owning service knows what `request` names: False if it answers 404."""
     try:
         await call(broker, service, operation, request, object)

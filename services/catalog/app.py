@@ -44,7 +44,9 @@ async def wire(runtime: Runtime) -> None:
     broker, pool = runtime.broker, runtime.pool
     destinations = Destinations(runtime.settings)
 
-    def serve(operation: str, request_type: type, handler, concurrency: int = 1) -> None:  # type: ignore[no-untyped-def]
+    default = rpc.DEFAULT_CONCURRENCY
+
+    def serve(operation: str, request_type: type, handler, concurrency: int = default) -> None:  # type: ignore[no-untyped-def]
         rpc.serve(broker, "catalog", operation, request_type, handler, concurrency=concurrency)
 
     servers = ServerHandlers(pool)

@@ -13,6 +13,7 @@ SERVERS = (
     "SELECT s.*, (SELECT count(*) FROM databases d WHERE d.server_id = s.id) AS database_count FROM servers s"
 )
 DATABASES = "SELECT d.*, s.name AS engine_name FROM databases d LEFT JOIN servers s ON s.id = d.server_id"
+TOTAL = "page_total__"
 __all__ = ["insert_row", "update_row"]
 
 
@@ -29,15 +30,22 @@ def _where(filters: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
 async def _page(
     db: Executor, select: str, where: str, params: list[Any], order: str, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    total = await db.fetchval(f"SELECT count(*) FROM ({select}) q {where}", *params)
+    """One page and the number of rows matching, in one query (the total rides on every row);
+    a page past the end has no row to carry it, so only then is it counted apart."""
     rows = await db.fetch(
-        f"SELECT * FROM ({select}) q {where} ORDER BY {order} "
+        f"SELECT *, count(*) OVER () AS {TOTAL} FROM ({select}) q {where} ORDER BY {order} "
         f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
         *params,
         limit,
         offset,
     )
-    return [dict(r) for r in rows], int(total)
+    if not rows:
+        return [], 0 if offset == 0 else int(await db.fetchval(f"SELECT count(*) FROM ({select}) q {where}", *params))
+    page = [dict(r) for r in rows]
+    total = page[0][TOTAL]
+    for row in page:
+        del row[TOTAL]
+    return page, int(total)
 
 
 async def insert_server(conn: asyncpg.Connection, values: dict[str, Any]) -> dict[str, Any]:
