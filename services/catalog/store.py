@@ -40,7 +40,8 @@ async def _page(
         offset,
     )
     if not rows:
-        return [], 0 if offset == 0 else int(await db.fetchval(f"SELECT count(*) FROM ({select}) q {where}", *params))
+        counted = await db.fetchval(f"SELECT count(*) FROM ({select}) q {where}", *params) if offset else 0
+        return [], int(counted)
     page = [dict(r) for r in rows]
     total = page[0][TOTAL]
     for row in page:
