@@ -29,11 +29,14 @@ lint: $(STAMP)
 # of a 1 GB pgbench database (on the local PostgreSQL at 127.0.0.1:5432) through `lifeboat up`
 # against pg_dump/zstd/pg_restore by hand; numbers in bench/results/latest.json.
 # BENCH_LARGE=1 also backs up a 4x database for the executor's peak memory (slow).
+# Then the list routes under wrk (installed here when missing): /version, /servers, /backups?limit=50.
 bench: $(STAMP)
 	mkdir -p bench/results
 	bash -o pipefail -c '$(BIN)/python bench/pipeline_throughput.py | tee bench/results/pipeline_throughput.txt'
 	$(BIN)/python bench/backup_vs_tools.py --pipeline-output bench/results/pipeline_throughput.txt $(if $(filter 1,$(BENCH_LARGE)),--large)
 	bash -o pipefail -c '$(BIN)/python bench/scheduler_scale.py | tee bench/results/scheduler_scale.txt'
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	bash -o pipefail -c '$(BIN)/python bench/list_routes.py | tee bench/results/list_routes.txt'
 
 # The soak (not part of `make test`, which runs 3 minutes of it): the whole stack, a backup every few
 # seconds and a random service `kill -9`ed every ~20 s for SOAK_MINUTES, then the invariants

@@ -4,6 +4,7 @@ import json
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import msgspec
 
 # What a refused, dropped or not-yet-ready connection raises: the server is down, restarting or
 # unreachable, and the same request can succeed once it is back. (TimeoutError is an OSError.)
@@ -18,7 +19,10 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
-        await conn.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+        # msgspec decodes the same values as json.loads, about 3x faster (list pages decode one per row)
+        await conn.set_type_codec(
+            type_name, encoder=json.dumps, decoder=msgspec.json.decode, schema="pg_catalog"
+        )
 
 
 async def connect(url: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
