@@ -244,7 +244,11 @@ class Stack:
 
 @contextlib.contextmanager
 def lifeboat_up(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
-    """`lifeboat up` in `work`, healthy; `extra_env` adds variables (e.g. PYTHONPATH of another tree)."""
+    """`lifeboat up` in `work`, healthy; `extra_env` adds variables (e.g. PYTHONPATH of another tree).
+
+    It runs with `work` as its working directory and this tree on PYTHONPATH unless `extra_env`
+    names another: `python -m` puts the working directory ahead of PYTHONPATH, so a stack started
+    from this tree's folder would run this tree's code whatever PYTHONPATH said."""
     data_dir = work / "lifeboat-data"
     data_dir.mkdir()
     log_path = work / "lifeboat-up.log"
@@ -258,6 +262,7 @@ def lifeboat_up(work: Path, extra_env: dict[str, str] | None = None) -> Iterator
         "LIFEBOAT_POSTGRES_PORT": str(free_port()),
         "LIFEBOAT_ADMIN_PASSWORD": password,
         "LIFEBOAT_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
     }
     for inherited in ("LIFEBOAT_NATS_URL", "LIFEBOAT_DATABASE_URL", "LIFEBOAT_STORAGE_URL"):
@@ -265,7 +270,8 @@ def lifeboat_up(work: Path, extra_env: dict[str, str] | None = None) -> Iterator
     with open(log_path, "ab") as out:
         # a session of its own: Ctrl-C reaches only this script, which stops Lifeboat with SIGTERM
         process = subprocess.Popen(
-            [str(LIFEBOAT), "up"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [str(LIFEBOAT), "up"], env=env, cwd=work, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     stack = Stack(process, f"http://127.0.0.1:{http_port}", password, log_path)
     try:

@@ -2,6 +2,7 @@
 relay its outbox, announce itself, and stop cleanly on SIGTERM/SIGINT."""
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -89,6 +90,10 @@ async def run_service(
                 producer=name, actor=runtime.actor, service=name, instance=runtime.instance, version=VERSION
             ),
         )
+    # What startup built (modules, the app, pools) lives as long as the process: out of the
+    # collector's reach, a full collection scans only what was made since, instead of stalling
+    # every request in flight for tens of milliseconds to traverse the whole heap.
+    gc.freeze()
     log.info("service started", extra={"instance": runtime.instance})
     try:
         await _until_stopped_or_failed(stop, tasks)

@@ -25,6 +25,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """On release, asyncpg has already rolled back an open transaction; its default reset would
+    then send `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` — a second round trip
+    for every query. Lifeboat's pooled connections carry no session state to reset: advisory
+    locks are transaction-scoped (`pg_advisory_xact_lock`), cursors live inside transactions,
+    settings come from the startup packet (`server_settings`), never `SET`, and the outbox relay
+    removes its LISTEN before it releases its connection."""
+
+
 async def connect(url: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url,
@@ -32,6 +41,7 @@ async def connect(url: str, schema: str, *, min_size: int = 1, max_size: int = 1
         max_size=max_size,
         server_settings={"search_path": schema, "application_name": f"lifeboat-{schema}"},
         init=_init_connection,
+        reset=_keep_session,
     )
     assert pool is not None
     return pool

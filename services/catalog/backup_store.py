@@ -45,7 +45,7 @@ async def delete_backup(conn: asyncpg.Connection, backup_id: int) -> None:
     await conn.execute("DELETE FROM backups WHERE id = $1", backup_id)
 
 
-async def list_backups(db: Executor, query: ListBackups) -> tuple[list[dict[str, Any]], int]:
+async def list_backups(db: Executor, query: ListBackups) -> tuple[list[asyncpg.Record], int]:
     where, params = _where(
         [
             ("server_id = {}", query.server_id),

@@ -1,6 +1,7 @@
 """Rules for backup and restore records, as pure functions of data."""
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +66,7 @@ def endpoint_for(database: dict[str, Any] | None, server: dict[str, Any] | None,
     )
 
 
-def backup_view(row: dict[str, Any]) -> BackupView:
+def backup_view(row: Mapping[str, Any]) -> BackupView:
     duration = row["duration_seconds"]
     return BackupView(
         id=row["id"],

@@ -1,5 +1,6 @@
 """Rules for database configurations, as pure functions of data."""
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def changed_values(request: UpdateDatabase) -> dict[str, Any]:
     return changes
 
 
-def view(row: dict[str, Any]) -> DatabaseView:
+def view(row: Mapping[str, Any]) -> DatabaseView:
     return DatabaseView(
         id=row["id"],
         name=row["name"],

@@ -1,5 +1,6 @@
 """Rules for servers, as pure functions of data: defaults, credential checks, what changed."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -81,7 +82,7 @@ def changed_values(request: UpdateServer, current: ServerView) -> dict[str, Any]
     return changes
 
 
-def view(row: dict[str, Any]) -> ServerView:
+def view(row: Mapping[str, Any]) -> ServerView:
     sealed = row.get("sealed_credentials") or {}
     return ServerView(
         id=row["id"],

@@ -29,9 +29,11 @@ def _where(filters: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
 
 async def _page(
     db: Executor, select: str, where: str, params: list[Any], order: str, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[asyncpg.Record], int]:
     """One page and the number of rows matching, in one query (the total rides on every row);
-    a page past the end has no row to carry it, so only then is it counted apart."""
+    a page past the end has no row to carry it, so only then is it counted apart. The rows are
+    asyncpg's records, read by name like dicts (views take a `Mapping`): a list page is
+    turned into views at once, and copying each row into a dict first cost more than the view."""
     rows = await db.fetch(
         f"SELECT *, count(*) OVER () AS {TOTAL} FROM ({select}) q {where} ORDER BY {order} "
         f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
@@ -42,11 +44,7 @@ async def _page(
     if not rows:
         counted = await db.fetchval(f"SELECT count(*) FROM ({select}) q {where}", *params) if offset else 0
         return [], int(counted)
-    page = [dict(r) for r in rows]
-    total = page[0][TOTAL]
-    for row in page:
-        del row[TOTAL]
-    return page, int(total)
+    return rows, int(rows[0][TOTAL])
 
 
 async def insert_server(conn: asyncpg.Connection, values: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +81,7 @@ async def delete_server(conn: asyncpg.Connection, server_id: int) -> None:
     await conn.execute("DELETE FROM servers WHERE id = $1", server_id)
 
 
-async def list_servers(db: Executor, query: ListServers) -> tuple[list[dict[str, Any]], int]:
+async def list_servers(db: Executor, query: ListServers) -> tuple[list[asyncpg.Record], int]:
     where, params = _where(
         [
             ("engine_type = {}", query.engine_type),
@@ -127,7 +125,7 @@ async def delete_database(conn: asyncpg.Connection, database_id: int) -> None:
     await conn.execute("DELETE FROM databases WHERE id = $1", database_id)
 
 
-async def list_databases(db: Executor, query: ListDatabases) -> tuple[list[dict[str, Any]], int]:
+async def list_databases(db: Executor, query: ListDatabases) -> tuple[list[asyncpg.Record], int]:
     where, params = _where(
         [
             ("enabled = {}", True if query.enabled_only else None),

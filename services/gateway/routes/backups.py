@@ -13,7 +13,6 @@ from litestar.response import Stream
 
 from contracts.backups import (
     BackupAccepted,
-    BackupPage,
     BackupRef,
     BackupStatus,
     BackupType,
@@ -42,6 +41,7 @@ from libs.errors import Refused, invalid
 from libs.storage import StorageError, validate_key
 from libs.storage.destinations import DestinationError
 from services.gateway.auth import guards
+from services.gateway.encoded import EncodedPage, as_views
 from services.gateway.routes.fields import (
     MAX_ID,
     DestinationName,
@@ -193,10 +193,10 @@ async def list_backups(
         limit=limit,
         offset=offset,
     )
-    found = await gateway.ask("catalog", "list_backups", query, BackupPage)
+    found = await gateway.ask("catalog", "list_backups", query, EncodedPage)
     return BackupList(
         total=found.total,
-        items=found.items,
+        items=as_views(found.items),
         count=len(found.items),
         limit=limit,
         offset=offset,

@@ -21,7 +21,6 @@ from contracts.catalog import (
     Name,
     Port,
     SealedCredentials,
-    ServerPage,
     ServerRef,
     ServerView,
     Tags,
@@ -32,6 +31,7 @@ from contracts.catalog import (
 from libs.crypto import seal
 from libs.structs import given
 from services.gateway.auth import guards
+from services.gateway.encoded import EncodedPage, as_views
 from services.gateway.routes import probes
 from services.gateway.routes.fields import FilterText, HostName, Offset, PathId, SearchText
 from services.gateway.state import Gateway, actor
@@ -109,9 +109,9 @@ async def list_servers(
             limit=limit,
             offset=offset,
         ),
-        ServerPage,
+        EncodedPage,
     )
-    return Response(page.items, headers={"X-Total-Count": str(page.total)})
+    return Response(as_views(page.items), headers={"X-Total-Count": str(page.total)})
 
 
 @post("/", operation_id="createServer", guards=[guards.operator])
