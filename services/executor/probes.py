@@ -8,7 +8,7 @@ behind jobs, which run from the JOBS stream on their own slots."""
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from contracts.connections import ConnectionResult, DiscoveredDatabase, Discovery, ProbeEndpoint
@@ -16,7 +16,7 @@ from libs.crypto import SealError
 from libs.errors import Refused
 from services.executor.context import JobContext
 from services.executor.engines import engine_for
-from services.executor.engines.base import EngineError, Target
+from services.executor.engines.base import Engine, EngineError, Target
 from services.executor.gate import Attempt, TargetRefused
 
 T = TypeVar("T")
@@ -51,20 +51,28 @@ class Probes:
         except TargetRefused as exc:
             raise Refused(422, "TARGET_NOT_ALLOWED", f"{exc.field}: {exc.reason}", exc.field) from None
 
-    async def _bounded(self, call: Awaitable[T], target: Target) -> T:
-        """`call` within the probe timeout; on expiry an EngineError that says so."""
+    async def _probe(
+        self, request: ProbeEndpoint, operation: str, call: Callable[[Engine, Target], Awaitable[T]]
+    ) -> tuple[Target, T]:
+        """The gate (name resolution included) and then `call`, all within the probe timeout; an
+        unknown host or a timeout is an EngineError, like any failure of the target."""
+
+        async def gated() -> tuple[Target, T]:
+            target = await self._target(request, operation)
+            return target, await call(engine_for(target.engine), target)
+
         try:
-            return await asyncio.wait_for(call, self.timeout)
+            return await asyncio.wait_for(gated(), self.timeout)
         except TimeoutError:
-            where = target.database if target.engine == "sqlite" else f"{target.host}:{target.port}"
+            endpoint = request.endpoint
+            where = endpoint.database if endpoint.engine == "sqlite" else f"{endpoint.host}:{endpoint.port}"
             message = f"timed out: {where} did not answer within {self.timeout:g} s"
             raise EngineError("unreachable", message) from None
 
     async def test_connection(self, request: ProbeEndpoint) -> ConnectionResult:
-        target = await self._target(request, "test_connection")
         started = time.monotonic()
         try:
-            await self._bounded(engine_for(target.engine).test_connection(target), target)
+            await self._probe(request, "test_connection", lambda e, t: e.test_connection(t))
         except EngineError as exc:
             return ConnectionResult(
                 success=False,
@@ -77,9 +85,8 @@ class Probes:
         )
 
     async def discover(self, request: ProbeEndpoint) -> Discovery:
-        target = await self._target(request, "discover")
         try:
-            found = await self._bounded(engine_for(target.engine).discover(target), target)
+            target, found = await self._probe(request, "discover", lambda e, t: e.discover(t))
         except EngineError as exc:
             # The target failed, not Lifeboat: a refusal the operator can act on, not a 5xx.
             raise Refused(409, "DISCOVERY_FAILED", f"discovery failed: {exc.message}") from None

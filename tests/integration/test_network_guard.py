@@ -142,3 +142,16 @@ async def _audit(api: httpx.AsyncClient, action: str, count: int) -> dict:
             return dict(page)
         await asyncio.sleep(0.1)
     raise AssertionError(f"{count} {action} records expected, found {page['total']}")
+
+
+async def test_a_host_that_does_not_resolve_is_an_answer_not_a_server_error(guarded):
+    api, _, listener = guarded
+    for engine in ENGINES:
+        server_id = await _server(api, f"no-such-host-{uuid.uuid4().hex[:8]}.invalid", 5432, engine)
+        tested = await api.post(f"/servers/{server_id}/test-connection")
+        assert tested.status_code == 200, tested.text
+        assert tested.json()["success"] is False and "unknown host" in tested.json()["message"]
+        discovered = await api.post(f"/servers/{server_id}/discover")
+        assert discovered.status_code == 409 and discovered.json()["code"] == "DISCOVERY_FAILED"
+        assert "unknown host" in discovered.json()["detail"]
+    assert listener.accepted == 0
