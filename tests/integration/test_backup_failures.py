@@ -1,8 +1,9 @@
 """Failure is never success: every way a backup can go wrong ends `failed` with a message that
 names the cause, and leaves no artifact that looks complete."""
 
-import asyncio
+import contextlib
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
@@ -94,18 +95,25 @@ async def test_a_dump_tool_that_dies_mid_stream_never_completes(backup_api, pgbe
     database_id = await _postgres_database(backup_api, pgbench_database)
     queued = (await backup_api.post(f"/databases/{database_id}/backup")).json()
 
-    async def kill_every_dump() -> None:
-        while True:
-            for process in psutil.Process().children(recursive=True):
-                if process.name() == "pg_dump":
-                    process.kill()
-            await asyncio.sleep(0.01)
+    stop = threading.Event()
 
-    killer = asyncio.create_task(kill_every_dump())
+    def kill_every_dump() -> None:
+        # A thread of its own: the services share the test's event loop, and a busy loop must not
+        # give a pg_dump the moment it needs to finish unharmed.
+        while not stop.is_set():
+            for process in psutil.Process().children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if process.name() == "pg_dump":
+                        process.kill()
+            stop.wait(0.005)
+
+    killer = threading.Thread(target=kill_every_dump, daemon=True)
+    killer.start()
     try:
         backup = await finished_backup(backup_api, queued["backup_id"])
     finally:
-        killer.cancel()
+        stop.set()
+        killer.join()
     assert backup["status"] == "failed" and backup["error_cause"] == "tool_failed", backup
     assert "pg_dump" in backup["error_message"]
     assert not _artifacts(backup_api)
