@@ -57,6 +57,18 @@ class BackupRef(Request, frozen=True, kw_only=True):
     backup_id: int
 
 
+class GetBackup(BackupRef, frozen=True, kw_only=True):
+    """One backup record."""
+
+
+class CancelBackup(BackupRef, frozen=True, kw_only=True):
+    """Cancel a pending or running backup."""
+
+
+class DeleteBackup(BackupRef, frozen=True, kw_only=True):
+    """Delete a backup record and its artifact."""
+
+
 class BackupView(msgspec.Struct, frozen=True, kw_only=True):
     """A backup record with the field names of 000 (spine), 001 and 003."""
 
@@ -127,6 +139,18 @@ class BeginJob(Request, frozen=True, kw_only=True):
     restore_id: int | None = None
     fence: int
     executor: str
+
+
+class BeginBackup(BeginJob, frozen=True, kw_only=True):
+    """executor → catalog: claim a backup job."""
+
+
+class BeginRestore(BeginJob, frozen=True, kw_only=True):
+    """executor → catalog: claim a restore job."""
+
+
+class BeginVerify(BeginJob, frozen=True, kw_only=True):
+    """executor → catalog: claim a verify job."""
 
 
 class MaskingRule(msgspec.Struct, frozen=True, kw_only=True):

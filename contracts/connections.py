@@ -49,6 +49,14 @@ class ProbeEndpoint(Request, frozen=True, kw_only=True):
     database_id: int | None = None
 
 
+class TestEndpoint(ProbeEndpoint, frozen=True, kw_only=True):
+    """catalog → executor: log in and report the server's version."""
+
+
+class DiscoverEndpoint(ProbeEndpoint, frozen=True, kw_only=True):
+    """catalog → executor: list the databases on the endpoint's server."""
+
+
 class ConnectionResult(msgspec.Struct, frozen=True, kw_only=True):
     success: bool
     message: str

@@ -67,6 +67,14 @@ class DatabaseRef(Request, frozen=True, kw_only=True):
     database_id: int
 
 
+class GetDatabase(DatabaseRef, frozen=True, kw_only=True):
+    """One database."""
+
+
+class DeleteDatabase(DatabaseRef, frozen=True, kw_only=True):
+    """Delete a database (its backups stay)."""
+
+
 class DatabaseView(msgspec.Struct, frozen=True, kw_only=True):
     """A database as every API shows it: never its password."""
 

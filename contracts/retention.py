@@ -165,6 +165,14 @@ class PolicyUsers(Request, frozen=True, kw_only=True):
     policy_id: int
 
 
+class PolicyDatabases(PolicyUsers, frozen=True, kw_only=True):
+    """retention → catalog: the databases naming a policy."""
+
+
+class PolicySchedules(PolicyUsers, frozen=True, kw_only=True):
+    """retention → scheduler: the schedules naming a policy."""
+
+
 class PolicyUser(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     name: str
@@ -182,6 +190,14 @@ class ReassignPolicy(Request, frozen=True, kw_only=True):
 
     policy_id: int
     to_policy_id: int
+
+
+class ReassignDatabases(ReassignPolicy, frozen=True, kw_only=True):
+    """retention → catalog: move the databases naming a policy to another."""
+
+
+class ReassignSchedules(ReassignPolicy, frozen=True, kw_only=True):
+    """retention → scheduler: move the schedules naming a policy to another."""
 
 
 class Reassigned(msgspec.Struct, frozen=True):

@@ -62,6 +62,18 @@ class ScheduleRef(Request, frozen=True, kw_only=True):
     schedule_id: int
 
 
+class GetSchedule(ScheduleRef, frozen=True, kw_only=True):
+    """One schedule."""
+
+
+class DeleteSchedule(ScheduleRef, frozen=True, kw_only=True):
+    """Delete a schedule."""
+
+
+class TriggerSchedule(ScheduleRef, frozen=True, kw_only=True):
+    """Fire a schedule now, outside its timetable."""
+
+
 class ListSchedules(Request, frozen=True, kw_only=True):
     server_id: int | None = None
     database_id: int | None = None

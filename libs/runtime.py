@@ -16,6 +16,7 @@ import asyncpg
 
 from contracts.envelope import Actor
 from contracts.events import ServiceStarted, ServiceStopped
+from contracts.operations.services import BY_NAME
 from contracts.rpc import Ping, Pong
 from libs.bus import rpc
 from libs.bus.broker import Broker, make_broker
@@ -62,7 +63,7 @@ async def open_runtime(
     async def pong(_: Ping) -> Pong:
         return Pong(service=name, instance=runtime.instance, version=VERSION, started_at=runtime.started_at)
 
-    rpc.serve(broker, name, "ping", Ping, pong)
+    rpc.serve(broker, BY_NAME[name].ping, pong)
     return runtime
 
 

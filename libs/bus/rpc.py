@@ -26,7 +26,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
-from contracts import subjects
+from contracts.operations import Operation
 from contracts.rpc import RpcError
 from libs.bus.broker import Broker
 from libs.db import DATABASE_UNAVAILABLE
@@ -52,6 +52,7 @@ _DATABASE_DOWN = RpcError(
 DEFAULT_CONCURRENCY = 16
 Req = TypeVar("Req", bound=msgspec.Struct)
 Rep = TypeVar("Rep")
+T = TypeVar("T")
 
 
 class ServiceUnavailable(Exception):
@@ -64,18 +65,13 @@ class Responder:
     """One operation's subscription in its service's queue group, answering concurrently."""
 
     def __init__(
-        self,
-        service: str,
-        operation: str,
-        request_type: type[Any],
-        handler: Callable[[Any], Awaitable[Any]],
-        concurrency: int,
+        self, operation: Operation[Any, Any], handler: Callable[[Any], Awaitable[Any]], concurrency: int
     ) -> None:
         if concurrency < 1:
-            raise ValueError(f"concurrency of {service}.{operation} must be at least 1")
-        self.service, self.operation = service, operation
-        self.subject = subjects.rpc(service, operation)
-        self.request_type, self.handler = request_type, handler
+            raise ValueError(f"concurrency of {operation} must be at least 1")
+        self.service, self.operation = operation.service, operation.name
+        self.subject = operation.subject
+        self.request_type, self.handler = operation.request, handler
         self._slots = asyncio.Semaphore(concurrency)
         self._in_hand: set[asyncio.Task[None]] = set()
         self._subscription: Subscription | None = None
@@ -135,32 +131,31 @@ class Responder:
 
 def serve(
     broker: Broker,
-    service: str,
-    operation: str,
-    request_type: type[Req],
-    handler: Callable[[Req], Awaitable[Any]],
+    operation: Operation[Req, Rep],
+    handler: Callable[[Req], Awaitable[Rep]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
-    """Answer `lb.rpc.<service>.<operation>` from when the broker starts; one member of the
-    service's queue group replies to each request."""
-    broker.add_responder(Responder(service, operation, request_type, handler, concurrency))
+    """Answer `operation` from when the broker starts; one member of the operation's service's
+    queue group replies to each request."""
+    broker.add_responder(Responder(operation, handler, concurrency))
 
 
 def _refusal(error: RpcError) -> tuple[bytes, dict[str, str]]:
     return msgspec.json.encode(error), {ERROR_HEADER: "1"}
 
 
-async def call(
-    broker: Broker,
-    service: str,
-    operation: str,
-    request: msgspec.Struct,
-    reply_type: type[Rep],
-    timeout: float = 5.0,
-) -> Rep:
+async def call(broker: Broker, operation: Operation[Req, Rep], request: Req, *, timeout: float = 5.0) -> Rep:
     """Ask the owning service; raise `Refused` if it refused, `ServiceUnavailable` if none answered."""
-    subject = subjects.rpc(service, operation)
+    return await call_as(broker, operation, request, operation.reply, timeout=timeout)
+
+
+async def call_as(
+    broker: Broker, operation: Operation[Req, Any], request: Req, reply_type: type[T], *, timeout: float = 5.0
+) -> T:
+    """`call`, with the reply decoded as `reply_type`: a type of the same JSON shape as the
+    operation's reply (e.g. a page whose items stay encoded), or `object` to skip decoding."""
+    subject = operation.subject
     headers: dict[str, str] = {}
     with tracer.start_as_current_span(f"{subject} send", kind=SpanKind.CLIENT):
         propagate.inject(headers)
@@ -169,17 +164,19 @@ async def call(
                 subject, msgspec.json.encode(request), timeout=timeout, headers=headers or None
             )
         except _UNANSWERED:
-            raise ServiceUnavailable(service) from None
+            raise ServiceUnavailable(operation.service) from None
     if reply.headers and reply.headers.get(ERROR_HEADER):
         error = msgspec.json.decode(reply.data, type=RpcError)
         raise Refused(error.status, error.code, error.detail, error.field)
     return msgspec.json.decode(reply.data, type=reply_type)
 
 
-async def exists(broker: Broker, service: str, operation: str, request: msgspec.Struct) -> bool:
+async def exists(
+    broker: Broker, operation: Operation[Req, Any], request: Req, *, timeout: float = 5.0
+) -> bool:
     """Whether the owning service knows what `request` names: False if it answers 404."""
     try:
-        await call(broker, service, operation, request, object)
+        await call_as(broker, operation, request, object, timeout=timeout)
     except Refused as exc:
         if exc.status == 404:
             return False

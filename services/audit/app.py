@@ -2,14 +2,7 @@
 answers the gateway's queries over it."""
 
 from contracts import subjects
-from contracts.audit import (
-    ExportLogs,
-    ListActions,
-    ListLogs,
-    ListResourceTypes,
-    StatsQuery,
-    VerifyChain,
-)
+from contracts.operations.audit import Audit
 from libs.bus import rpc
 from libs.bus.consumer import consume
 from libs.bus.streams import EVENTS
@@ -26,9 +19,9 @@ async def wire(runtime: Runtime) -> None:
     broker = runtime.broker
     consume(broker, stream=EVENTS, subject=subjects.ALL_EVENTS, durable=CONSUMER,
             handle=handlers.on_event)
-    rpc.serve(broker, "audit", "list_logs", ListLogs, handlers.list_logs)
-    rpc.serve(broker, "audit", "export", ExportLogs, handlers.export)
-    rpc.serve(broker, "audit", "actions", ListActions, handlers.actions)
-    rpc.serve(broker, "audit", "resource_types", ListResourceTypes, handlers.resource_types)
-    rpc.serve(broker, "audit", "stats", StatsQuery, handlers.stats)
-    rpc.serve(broker, "audit", "verify", VerifyChain, handlers.verify)
+    rpc.serve(broker, Audit.list_logs, handlers.list_logs)
+    rpc.serve(broker, Audit.export, handlers.export)
+    rpc.serve(broker, Audit.actions, handlers.actions)
+    rpc.serve(broker, Audit.resource_types, handlers.resource_types)
+    rpc.serve(broker, Audit.stats, handlers.stats)
+    rpc.serve(broker, Audit.verify, handlers.verify)

@@ -2,27 +2,7 @@
 restores, answering the gateway and the executors over RPC and emitting every change (and every
 job) through its outbox."""
 
-from contracts.backups import (
-    BackupRef,
-    BeginJob,
-    CreateBackup,
-    CreateRestore,
-    DeleteFiles,
-    ListBackups,
-    ListFiles,
-    RestoreRef,
-    VerifyBackup,
-)
-from contracts.catalog import CreateServer, DeleteServer, ListServers, ServerRef, UpdateServer
-from contracts.connections import DiscoverServer, ImportDatabases, TestConnection, TestServerConnection
-from contracts.databases import CreateDatabase, DatabaseRef, ListDatabases, UpdateDatabase
-from contracts.retention import (
-    DatabaseHistory,
-    ListManagedDatabases,
-    MarkRetention,
-    PolicyUsers,
-    ReassignPolicy,
-)
+from contracts.operations.catalog import Catalog
 from libs.bus import rpc
 from libs.config import ServiceSettings as Settings
 from libs.runtime import Runtime
@@ -44,55 +24,50 @@ async def wire(runtime: Runtime) -> None:
     broker, pool = runtime.broker, runtime.pool
     destinations = Destinations(runtime.settings)
 
-    default = rpc.DEFAULT_CONCURRENCY
-
-    def serve(operation: str, request_type: type, handler, concurrency: int = default) -> None:  # type: ignore[no-untyped-def]
-        rpc.serve(broker, "catalog", operation, request_type, handler, concurrency=concurrency)
-
     servers = ServerHandlers(pool)
-    serve("create_server", CreateServer, servers.create)
-    serve("list_servers", ListServers, servers.list)
-    serve("get_server", ServerRef, servers.get)
-    serve("update_server", UpdateServer, servers.update)
-    serve("delete_server", DeleteServer, servers.delete)
+    rpc.serve(broker, Catalog.create_server, servers.create)
+    rpc.serve(broker, Catalog.list_servers, servers.list)
+    rpc.serve(broker, Catalog.get_server, servers.get)
+    rpc.serve(broker, Catalog.update_server, servers.update)
+    rpc.serve(broker, Catalog.delete_server, servers.delete)
 
     databases = DatabaseHandlers(pool, broker, runtime.settings.sqlite_root_paths)
-    serve("create_database", CreateDatabase, databases.create)
-    serve("list_databases", ListDatabases, databases.list)
-    serve("get_database", DatabaseRef, databases.get)
-    serve("update_database", UpdateDatabase, databases.update)
-    serve("delete_database", DatabaseRef, databases.delete)
+    rpc.serve(broker, Catalog.create_database, databases.create)
+    rpc.serve(broker, Catalog.list_databases, databases.list)
+    rpc.serve(broker, Catalog.get_database, databases.get)
+    rpc.serve(broker, Catalog.update_database, databases.update)
+    rpc.serve(broker, Catalog.delete_database, databases.delete)
 
     connections = ConnectionHandlers(pool, broker, databases, runtime.settings.probe_timeout_seconds)
     probes = runtime.settings.probe_concurrency  # each waits on an executor's probe: never in line
-    serve("test_connection", TestConnection, connections.test_connection, probes)
-    serve("test_server_connection", TestServerConnection, connections.test_server, probes)
-    serve("discover_server", DiscoverServer, connections.discover, probes)
-    serve("import_databases", ImportDatabases, connections.import_databases, probes)
+    rpc.serve(broker, Catalog.test_connection, connections.test_connection, concurrency=probes)
+    rpc.serve(broker, Catalog.test_server_connection, connections.test_server, concurrency=probes)
+    rpc.serve(broker, Catalog.discover_server, connections.discover, concurrency=probes)
+    rpc.serve(broker, Catalog.import_databases, connections.import_databases, concurrency=probes)
 
     backups = BackupHandlers(pool, destinations, runtime.settings.sqlite_root_paths)
-    serve("create_backup", CreateBackup, backups.create)
-    serve("list_backups", ListBackups, backups.list)
-    serve("get_backup", BackupRef, backups.get)
-    serve("cancel_backup", BackupRef, backups.cancel)
-    serve("delete_backup", BackupRef, backups.delete)
-    serve("begin_backup", BeginJob, backups.begin_backup)
-    serve("create_restore", CreateRestore, backups.create_restore)
-    serve("get_restore", RestoreRef, backups.get_restore)
-    serve("begin_restore", BeginJob, backups.begin_restore)
-    serve("verify_backup", VerifyBackup, backups.verify)
-    serve("begin_verify", BeginJob, backups.begin_verify)
+    rpc.serve(broker, Catalog.create_backup, backups.create)
+    rpc.serve(broker, Catalog.list_backups, backups.list)
+    rpc.serve(broker, Catalog.get_backup, backups.get)
+    rpc.serve(broker, Catalog.cancel_backup, backups.cancel)
+    rpc.serve(broker, Catalog.delete_backup, backups.delete)
+    rpc.serve(broker, Catalog.begin_backup, backups.begin_backup)
+    rpc.serve(broker, Catalog.create_restore, backups.create_restore)
+    rpc.serve(broker, Catalog.get_restore, backups.get_restore)
+    rpc.serve(broker, Catalog.begin_restore, backups.begin_restore)
+    rpc.serve(broker, Catalog.verify_backup, backups.verify)
+    rpc.serve(broker, Catalog.begin_verify, backups.begin_verify)
 
     files = FileHandlers(pool, destinations, backups)
-    serve("list_files", ListFiles, files.list)
-    serve("delete_files", DeleteFiles, files.delete)
+    rpc.serve(broker, Catalog.list_files, files.list)
+    rpc.serve(broker, Catalog.delete_files, files.delete)
 
     retention = RetentionHandlers(pool)
-    serve("database_history", DatabaseHistory, retention.history)
-    serve("mark_retention", MarkRetention, retention.mark)
-    serve("managed_databases", ListManagedDatabases, retention.managed)
-    serve("policy_users", PolicyUsers, retention.policy_users)
-    serve("reassign_policy", ReassignPolicy, retention.reassign_policy)
+    rpc.serve(broker, Catalog.database_history, retention.history)
+    rpc.serve(broker, Catalog.mark_retention, retention.mark)
+    rpc.serve(broker, Catalog.managed_databases, retention.managed)
+    rpc.serve(broker, Catalog.policy_users, retention.policy_users)
+    rpc.serve(broker, Catalog.reassign_policy, retention.reassign_policy)
 
     JobEvents(pool, destinations).bind(broker)
     ScheduleFires(pool, backups).bind(broker)

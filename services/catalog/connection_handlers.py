@@ -2,11 +2,10 @@
 (the only service that reaches users' databases) does the talking."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
-from faststream.nats import NatsBroker
 
 from contracts.connections import (
     ConnectionResult,
@@ -20,18 +19,25 @@ from contracts.connections import (
     TestServerConnection,
 )
 from contracts.databases import CreateDatabase
+from contracts.operations import Operation
+from contracts.operations.executor import Executor
 from contracts.rpc import Request
 from libs.bus import rpc
+from libs.bus.broker import Broker
 from libs.errors import Refused, invalid, not_found
 from services.catalog import backups, store
 from services.catalog.database_handlers import DatabaseHandlers
+
+Probe = TypeVar("Probe", bound=ProbeEndpoint)
+Rep = TypeVar("Rep")
+
 
 PROBE_MARGIN = 5.0  # beyond the executor's own probe timeout: its answer, not silence, comes back
 
 
 class ConnectionHandlers:
     def __init__(
-        self, pool: asyncpg.Pool, broker: NatsBroker, databases: DatabaseHandlers, probe_timeout: float
+        self, pool: asyncpg.Pool, broker: Broker, databases: DatabaseHandlers, probe_timeout: float
     ) -> None:
         self.pool = pool
         self.broker = broker
@@ -45,17 +51,20 @@ class ConnectionHandlers:
         return row
 
     async def _probe(
-        self, operation: str, endpoint: Endpoint, reply: type[Any], request: Request, server_id: int | None
-    ) -> Any:
-        probe = ProbeEndpoint(
+        self,
+        operation: Operation[Probe, Rep],
+        endpoint: Endpoint,
+        request: Request,
+        server_id: int | None,
+    ) -> Rep:
+        probe = operation.request(
             endpoint=endpoint,
             server_id=server_id,
             actor=request.actor,
             correlation_id=request.correlation_id,
         )
         try:
-            timeout = self.probe_timeout
-            return await rpc.call(self.broker, "executor", operation, probe, reply, timeout=timeout)
+            return await rpc.call(self.broker, operation, probe, timeout=self.probe_timeout)
         except rpc.ServiceUnavailable:
             raise Refused(
                 503, "SERVICE_UNAVAILABLE", "no executor answered; is the executor running?"
@@ -85,16 +94,12 @@ class ConnectionHandlers:
                 username=request.username,
                 password=request.password,
             )
-        result: ConnectionResult = await self._probe(
-            "test_connection", endpoint, ConnectionResult, request, request.engine_id
-        )
-        return result
+        return await self._probe(Executor.test_connection, endpoint, request, request.engine_id)
 
     async def test_server(self, request: TestServerConnection) -> ConnectionResult:
         server = await self._server(request.server_id)
-        result: ConnectionResult = await self._probe(
-            "test_connection", backups.endpoint_for(None, server, ""), ConnectionResult, request, server["id"]
-        )
+        endpoint = backups.endpoint_for(None, server, "")
+        result = await self._probe(Executor.test_connection, endpoint, request, server["id"])
         await self.pool.execute(
             "UPDATE servers SET health_status = $2, last_heartbeat = $3 WHERE id = $1",
             server["id"],
@@ -107,10 +112,8 @@ class ConnectionHandlers:
         server = await self._server(request.server_id)
         if not server["discovery_enabled"]:
             raise Refused(409, "DISCOVERY_DISABLED", f"discovery is disabled for server {server['name']!r}")
-        discovery: Discovery = await self._probe(
-            "discover", backups.endpoint_for(None, server, ""), Discovery, request, server["id"]
-        )
-        return discovery
+        endpoint = backups.endpoint_for(None, server, "")
+        return await self._probe(Executor.discover, endpoint, request, server["id"])
 
     async def import_databases(self, request: ImportDatabases) -> ImportResult:
         server = await self._server(request.server_id)

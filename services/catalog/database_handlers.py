@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from faststream.nats import NatsBroker
 from msgspec import UNSET
 
 from contracts.catalog import Deleted
@@ -18,9 +17,11 @@ from contracts.databases import (
     UpdateDatabase,
 )
 from contracts.events import DatabaseCreated, DatabaseDeleted, DatabaseUpdated
+from contracts.operations.retention import Retention
 from contracts.retention import PolicyRef
 from contracts.rpc import Request
 from libs.bus import rpc
+from libs.bus.broker import Broker
 from libs.bus.outbox import emit
 from libs.errors import conflict, invalid, not_found
 from services.catalog import databases, servers, store
@@ -55,7 +56,7 @@ async def delete_database(conn: asyncpg.Connection, row: dict[str, Any], request
 
 
 class DatabaseHandlers:
-    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, sqlite_roots: tuple[Path, ...]) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: Broker, sqlite_roots: tuple[Path, ...]) -> None:
         self.pool = pool
         self.broker = broker
         self.sqlite_roots = sqlite_roots
@@ -65,7 +66,7 @@ class DatabaseHandlers:
         if policy_id is None:
             return
         ref = PolicyRef(actor=request.actor, policy_id=policy_id)
-        if not await rpc.exists(self.broker, "retention", "get_policy", ref):
+        if not await rpc.exists(self.broker, Retention.get_policy, ref):
             raise invalid("policy_id", f"retention policy {policy_id} does not exist")
 
     async def create(self, request: CreateDatabase) -> DatabaseView:

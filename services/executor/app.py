@@ -3,7 +3,7 @@ verifications from the JOBS stream, and answers connection tests and discovery o
 
 import logging
 
-from contracts.connections import ProbeEndpoint
+from contracts.operations.executor import Executor
 from libs.bus import rpc
 from libs.crypto import load_keyring
 from libs.netguard.resolver import lifeboat_policy
@@ -47,10 +47,8 @@ async def wire(runtime: Runtime) -> None:
         work_area=work_area,
     )
     probes = Probes(ctx)
-    for operation, handler in (("test_connection", probes.test_connection), ("discover", probes.discover)):
-        rpc.serve(
-            runtime.broker, "executor", operation, ProbeEndpoint, handler,
-            concurrency=settings.probe_concurrency,
-        )  # fmt: skip
+    concurrency = settings.probe_concurrency
+    rpc.serve(runtime.broker, Executor.test_connection, probes.test_connection, concurrency=concurrency)
+    rpc.serve(runtime.broker, Executor.discover, probes.discover, concurrency=concurrency)
     worker = Worker(runtime.pool, ctx, runtime.stop)
     runtime.background.append(worker.run)

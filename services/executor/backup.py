@@ -8,9 +8,10 @@ died before it could report it)."""
 import contextlib
 import time
 
-from contracts.backups import BackupSpec, BeginJob
+from contracts.backups import BeginBackup
 from contracts.events import BackupCompleted, BackupFailed
 from contracts.jobs import BackupJob
+from contracts.operations.catalog import Catalog
 from libs.crypto.artifact import ArtifactWriter
 from libs.crypto.manifest import Manifest, manifest_key
 from libs.pipeline import store_stream
@@ -39,9 +40,8 @@ async def _clear_earlier_attempts(storage: Storage, base: str, fence: int) -> No
 
 async def run(job: BackupJob, lease: Lease, ctx: JobContext, nc) -> BackupCompleted:  # type: ignore[no-untyped-def]
     spec = await ctx.begin(
-        "begin_backup",
-        BeginJob(job_id=job.id, backup_id=job.backup_id, fence=lease.fence, executor=ctx.instance),
-        BackupSpec,
+        Catalog.begin_backup,
+        BeginBackup(job_id=job.id, backup_id=job.backup_id, fence=lease.fence, executor=ctx.instance)
     )
     started = time.monotonic()
     engine = engine_for(spec.endpoint.engine)

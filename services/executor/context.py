@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import msgspec
-from faststream.nats import NatsBroker
 
 from contracts.connections import Endpoint
+from contracts.operations import Operation
 from libs.bus import rpc
+from libs.bus.broker import Broker
 from libs.crypto import Keyring, SealError, open_sealed
 from libs.crypto.artifact import ArtifactError
 from libs.errors import Refused
@@ -21,7 +22,8 @@ from services.executor.gate import Attempt, Gate, TargetRefused
 from services.executor.settings import ExecutorSettings
 from services.executor.workarea import WorkArea
 
-T = TypeVar("T")
+Req = TypeVar("Req", bound=msgspec.Struct)
+Rep = TypeVar("Rep")
 TRANSIENT_CAUSES = {"unreachable", "tool_failed", "storage", "catalog_unavailable"}
 
 
@@ -65,23 +67,23 @@ def failure_of(exc: BaseException) -> JobFailure:
 @dataclass
 class JobContext:
     settings: ExecutorSettings
-    broker: NatsBroker
+    broker: Broker
     keyring: Keyring
     destinations: Destinations
     instance: str
     gate: Gate
     work_area: WorkArea
 
-    async def begin(self, operation: str, request: msgspec.Struct, reply: type[T]) -> T:
+    async def begin(self, operation: Operation[Req, Rep], request: Req) -> Rep:
         """Claim the job at the catalog; Abandon if it says no."""
         try:
-            return await rpc.call(self.broker, "catalog", operation, request, reply, timeout=15)
+            return await rpc.call(self.broker, operation, request, timeout=15)
         except Refused as exc:
             if exc.status == 409:
                 raise Abandon(exc.detail) from None
             if exc.status == 503:  # the catalog's database is away: a later attempt may succeed
                 raise JobFailure("catalog_unavailable", exc.detail) from None
-            raise JobFailure("internal", f"catalog refused {operation}: {exc.detail}") from None
+            raise JobFailure("internal", f"catalog refused {operation.name}: {exc.detail}") from None
 
     async def target(self, endpoint: Endpoint, attempt: Attempt) -> Target:
         """The only way to a Target: through the gate (network guard, SQLite roots)."""

@@ -11,9 +11,10 @@ import hashlib
 import time
 from collections.abc import AsyncIterator
 
-from contracts.backups import BeginJob, RestoreSpec
+from contracts.backups import BeginRestore, RestoreSpec
 from contracts.events import RestoreCompleted, RestoreFailed
 from contracts.jobs import RestoreJob
+from contracts.operations.catalog import Catalog
 from libs.crypto.artifact import ArtifactError
 from libs.crypto.manifest import Manifest, manifest_key
 from libs.pipeline import read_stream
@@ -53,15 +54,14 @@ async def counted(source: AsyncIterator[bytes], counter: list[int]) -> AsyncIter
 
 async def run(job: RestoreJob, lease: Lease, ctx: JobContext, nc) -> RestoreCompleted:  # type: ignore[no-untyped-def]
     spec = await ctx.begin(
-        "begin_restore",
-        BeginJob(
+        Catalog.begin_restore,
+        BeginRestore(
             job_id=job.id,
             backup_id=job.backup_id,
             restore_id=job.restore_id,
             fence=lease.fence,
             executor=ctx.instance,
-        ),
-        RestoreSpec,
+        )
     )
     started = time.monotonic()
     engine = engine_for(spec.endpoint.engine)

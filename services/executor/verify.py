@@ -11,9 +11,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
-from contracts.backups import BeginJob, VerifySpec
+from contracts.backups import BeginVerify, VerifySpec
 from contracts.events import BackupVerified
 from contracts.jobs import VerifyJob
+from contracts.operations.catalog import Catalog
 from libs.crypto.artifact import ArtifactError
 from libs.crypto.manifest import Manifest, ManifestError
 from libs.pipeline import read_stream
@@ -53,9 +54,8 @@ def _check_of(error: ArtifactError) -> str:
 
 async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerified:  # type: ignore[no-untyped-def]
     spec = await ctx.begin(
-        "begin_verify",
-        BeginJob(job_id=job.id, backup_id=job.backup_id, fence=lease.fence, executor=ctx.instance),
-        VerifySpec,
+        Catalog.begin_verify,
+        BeginVerify(job_id=job.id, backup_id=job.backup_id, fence=lease.fence, executor=ctx.instance)
     )
     started = time.monotonic()
     storage = ctx.destinations.get(spec.destination)

@@ -6,11 +6,12 @@ from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
-from faststream.nats import NatsBroker
 from litestar import Request
 
 from contracts.envelope import Actor
+from contracts.operations import Operation
 from libs.bus import rpc
+from libs.bus.broker import Broker
 from libs.crypto import Keyring
 from libs.storage.destinations import Destinations
 from services.gateway.auth.tokens import AccessTokens
@@ -18,33 +19,36 @@ from services.gateway.downloads import DownloadSigner
 from services.gateway.live import LiveBoard
 from services.gateway.settings import GatewaySettings
 
-Reply = TypeVar("Reply")
+Req = TypeVar("Req", bound=msgspec.Struct)
+Rep = TypeVar("Rep")
+T = TypeVar("T")
 
 
 @dataclass
 class Gateway:
     settings: GatewaySettings
     pool: asyncpg.Pool
-    broker: NatsBroker
+    broker: Broker
     keyring: Keyring
     tokens: AccessTokens
     live: LiveBoard
     destinations: Destinations
     downloads: DownloadSigner
 
-    async def ask_long(
-        self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]
-    ) -> Reply:
+    async def ask(self, operation: Operation[Req, Rep], request: Req) -> Rep:
+        """Request/reply to the service that owns the data."""
+        return await rpc.call(self.broker, operation, request, timeout=self.settings.rpc_timeout_seconds)
+
+    async def ask_as(self, operation: Operation[Req, Any], request: Req, reply: type[T]) -> T:
+        """`ask`, with the reply decoded as a type of the same JSON shape (`EncodedPage`)."""
+        timeout = self.settings.rpc_timeout_seconds
+        return await rpc.call_as(self.broker, operation, request, reply, timeout=timeout)
+
+    async def ask_long(self, operation: Operation[Req, Rep], request: Req) -> Rep:
         """For requests that reach users' databases (connection tests, discovery): longer than the
         catalog waits for the executor's probe, so the probe's own answer comes back."""
         timeout = self.settings.probe_timeout_seconds + 15
-        return await rpc.call(self.broker, service, operation, request, reply, timeout=timeout)
-
-    async def ask(self, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]) -> Reply:
-        """Request/reply to the service that owns the data."""
-        return await rpc.call(
-            self.broker, service, operation, request, reply, timeout=self.settings.rpc_timeout_seconds
-        )
+        return await rpc.call(self.broker, operation, request, timeout=timeout)
 
 
 class CurrentUser(msgspec.Struct, frozen=True):

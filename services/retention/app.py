@@ -2,14 +2,7 @@
 each of its backups completes or is verified, and of every database on a periodic sweep."""
 
 from contracts import subjects
-from contracts.retention import (
-    CreatePolicy,
-    DeletePolicy,
-    ListPolicies,
-    PolicyRef,
-    PreviewRetention,
-    UpdatePolicy,
-)
+from contracts.operations.retention import Retention
 from libs.bus import rpc
 from libs.bus.consumer import consume
 from libs.bus.streams import EVENTS
@@ -28,16 +21,13 @@ async def wire(runtime: Runtime) -> None:
     broker, pool = runtime.broker, runtime.pool
     evaluator = Evaluator(pool, broker, settings.retention_failing_window)
 
-    def serve(operation: str, request_type: type, handler) -> None:  # type: ignore[no-untyped-def]
-        rpc.serve(broker, "retention", operation, request_type, handler)
-
     handlers = PolicyHandlers(pool, broker, evaluator)
-    serve("create_policy", CreatePolicy, handlers.create)
-    serve("list_policies", ListPolicies, handlers.list)
-    serve("get_policy", PolicyRef, handlers.get)
-    serve("update_policy", UpdatePolicy, handlers.update)
-    serve("delete_policy", DeletePolicy, handlers.delete)
-    serve("preview", PreviewRetention, handlers.preview)
+    rpc.serve(broker, Retention.create_policy, handlers.create)
+    rpc.serve(broker, Retention.list_policies, handlers.list)
+    rpc.serve(broker, Retention.get_policy, handlers.get)
+    rpc.serve(broker, Retention.update_policy, handlers.update)
+    rpc.serve(broker, Retention.delete_policy, handlers.delete)
+    rpc.serve(broker, Retention.preview, handlers.preview)
 
     consume(
         broker,

@@ -10,23 +10,22 @@ from datetime import UTC, datetime
 
 import asyncpg
 import msgspec
-from faststream.nats import NatsBroker
 
-from contracts.backups import BackupRef, BackupView
-from contracts.catalog import Deleted
+from contracts.backups import BackupView, DeleteBackup, GetBackup
 from contracts.envelope import Actor
 from contracts.events import BackupCompleted, BackupVerified, RetentionApplied
+from contracts.operations.catalog import Catalog
+from contracts.operations.scheduler import Scheduler
 from contracts.retention import (
     DatabaseHistory,
     History,
     ListManagedDatabases,
-    ManagedDatabases,
-    Marked,
     MarkRetention,
     RetentionMark,
 )
-from contracts.schedules import ListSchedules, ScheduleList, ScheduleRef, ScheduleView
+from contracts.schedules import GetSchedule, ListSchedules, ScheduleView
 from libs.bus import rpc
+from libs.bus.broker import Broker
 from libs.bus.consumer import NotYet
 from libs.bus.outbox import emit
 from libs.bus.rpc import ServiceUnavailable
@@ -80,19 +79,14 @@ def recorded(backup: BackupView, event: BackupCompleted | BackupVerified) -> boo
 
 
 class Evaluator:
-    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, failing_window: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: Broker, failing_window: int) -> None:
         self.pool = pool
         self.broker = broker
         self.failing_window = failing_window
 
     async def history(self, database_id: int) -> History:
-        return await rpc.call(
-            self.broker,
-            "catalog",
-            "database_history",
-            DatabaseHistory(actor=RETENTION, database_id=database_id),
-            History,
-        )
+        query = DatabaseHistory(actor=RETENTION, database_id=database_id)
+        return await rpc.call(self.broker, Catalog.database_history, query)
 
     async def schedules_of(self, history: History) -> list[ScheduleView]:
         """The schedules that made this database's backups and still exist, newest backup's first."""
@@ -105,14 +99,12 @@ class Evaluator:
             query = ListSchedules(actor=RETENTION, database_id=history.database_id)
         found = {
             s.id: s
-            for s in (await rpc.call(self.broker, "scheduler", "list_schedules", query, ScheduleList)).items
+            for s in (await rpc.call(self.broker, Scheduler.list_schedules, query)).items
         }
         for schedule_id in (i for i in made_by if i not in found):  # moved to another server since
             try:
-                ref = ScheduleRef(actor=RETENTION, schedule_id=schedule_id)
-                found[schedule_id] = await rpc.call(
-                    self.broker, "scheduler", "get_schedule", ref, ScheduleView
-                )
+                ref = GetSchedule(actor=RETENTION, schedule_id=schedule_id)
+                found[schedule_id] = await rpc.call(self.broker, Scheduler.get_schedule, ref)
             except Refused as exc:
                 if exc.status != 404:
                     raise
@@ -178,8 +170,8 @@ class Evaluator:
         except msgspec.ValidationError:
             return  # other backup events change nothing retention decides on
         try:
-            ref = BackupRef(actor=RETENTION, backup_id=event.backup_id)
-            backup = await rpc.call(self.broker, "catalog", "get_backup", ref, BackupView)
+            ref = GetBackup(actor=RETENTION, backup_id=event.backup_id)
+            backup = await rpc.call(self.broker, Catalog.get_backup, ref)
         except Refused:
             return  # deleted meanwhile
         if not recorded(backup, event):
@@ -192,7 +184,7 @@ class Evaluator:
         while not stop.is_set():
             try:
                 query = ListManagedDatabases(actor=RETENTION)
-                managed = await rpc.call(self.broker, "catalog", "managed_databases", query, ManagedDatabases)
+                managed = await rpc.call(self.broker, Catalog.managed_databases, query)
                 for database_id in managed.database_ids:
                     await self.evaluate(database_id)
             except (ServiceUnavailable, Refused, OSError) as exc:
@@ -218,9 +210,7 @@ class Evaluator:
             for d in plan.keep
         ]
         if marks:
-            await rpc.call(
-                self.broker, "catalog", "mark_retention", MarkRetention(actor=RETENTION, marks=marks), Marked
-            )
+            await rpc.call(self.broker, Catalog.mark_retention, MarkRetention(actor=RETENTION, marks=marks))
         deleted = [d.backup_id for d in plan.delete if await self._delete(database_id, policy_id, d)]
         if deleted or plan.held:
             async with self.pool.acquire() as conn, conn.transaction():
@@ -242,13 +232,8 @@ class Evaluator:
     async def _delete(self, database_id: int, policy_id: int | None, decision: rules.Decision) -> bool:
         await store.record_deletion(self.pool, decision.backup_id, database_id, policy_id, decision.reason)
         try:
-            await rpc.call(
-                self.broker,
-                "catalog",
-                "delete_backup",
-                BackupRef(actor=RETENTION, backup_id=decision.backup_id),
-                Deleted,
-            )
+            deletion = DeleteBackup(actor=RETENTION, backup_id=decision.backup_id)
+            await rpc.call(self.broker, Catalog.delete_backup, deletion)
         except Refused as exc:
             if exc.status == 404:
                 return False  # already gone: an earlier run or an operator deleted it

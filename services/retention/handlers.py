@@ -6,29 +6,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from faststream.nats import NatsBroker
 
 from contracts.catalog import Deleted
 from contracts.events import PolicyCreated, PolicyDeleted, PolicyUpdated
+from contracts.operations.catalog import Catalog
+from contracts.operations.scheduler import Scheduler
 from contracts.retention import (
     BackupFact,
     CreatePolicy,
     DeletePolicy,
     ListPolicies,
+    PolicyDatabases,
     PolicyList,
     PolicyRef,
-    PolicyUsage,
+    PolicySchedules,
     PolicyUser,
-    PolicyUsers,
     PolicyView,
     PreviewItem,
     PreviewRetention,
-    Reassigned,
-    ReassignPolicy,
+    ReassignDatabases,
+    ReassignSchedules,
     RetentionPreview,
     UpdatePolicy,
 )
 from libs.bus import rpc
+from libs.bus.broker import Broker
 from libs.bus.outbox import emit
 from libs.db.rows import insert_row, update_row
 from libs.errors import Refused, conflict, invalid, not_found
@@ -54,7 +56,7 @@ def preview_items(decisions: tuple[rules.Decision, ...], by_id: dict[int, Backup
 
 
 class PolicyHandlers:
-    def __init__(self, pool: asyncpg.Pool, broker: NatsBroker, evaluator: Evaluator) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: Broker, evaluator: Evaluator) -> None:
         self.pool = pool
         self.broker = broker
         self.evaluator = evaluator
@@ -149,12 +151,13 @@ class PolicyHandlers:
         return Deleted(message=usage.deleted(row["name"], request.reassign_to))
 
     async def _users(self, request: DeletePolicy) -> tuple[Users, Users]:
-        query = PolicyUsers(
-            actor=request.actor, correlation_id=request.correlation_id, policy_id=request.policy_id
+        who, policy_id = request.actor, request.policy_id
+        databases = PolicyDatabases(actor=who, correlation_id=request.correlation_id, policy_id=policy_id)
+        schedules = PolicySchedules(actor=who, correlation_id=request.correlation_id, policy_id=policy_id)
+        return (
+            (await rpc.call(self.broker, Catalog.policy_users, databases)).items,
+            (await rpc.call(self.broker, Scheduler.policy_users, schedules)).items,
         )
-        databases = await rpc.call(self.broker, "catalog", "policy_users", query, PolicyUsage)
-        schedules = await rpc.call(self.broker, "scheduler", "policy_users", query, PolicyUsage)
-        return databases.items, schedules.items
 
     async def _reassign(self, request: DeletePolicy, row: dict[str, Any]) -> None:
         target = request.reassign_to
@@ -162,14 +165,15 @@ class PolicyHandlers:
             raise invalid("reassign_to", "must name another policy than the one deleted")
         if target is None or await store.get_policy(self.pool, target) is None:
             raise invalid("reassign_to", f"retention policy {target} does not exist")
-        move = ReassignPolicy(
-            actor=request.actor,
-            correlation_id=request.correlation_id,
-            policy_id=row["id"],
-            to_policy_id=target,
+        who, correlation_id = request.actor, request.correlation_id
+        databases = ReassignDatabases(
+            actor=who, correlation_id=correlation_id, policy_id=row["id"], to_policy_id=target
         )
-        await rpc.call(self.broker, "catalog", "reassign_policy", move, Reassigned)
-        await rpc.call(self.broker, "scheduler", "reassign_policy", move, Reassigned)
+        schedules = ReassignSchedules(
+            actor=who, correlation_id=correlation_id, policy_id=row["id"], to_policy_id=target
+        )
+        await rpc.call(self.broker, Catalog.reassign_policy, databases)
+        await rpc.call(self.broker, Scheduler.reassign_policy, schedules)
 
     async def preview(self, request: PreviewRetention) -> RetentionPreview:
         row = await store.get_policy(self.pool, request.policy_id)

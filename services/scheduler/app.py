@@ -2,17 +2,7 @@
 lease holder fires at a time); and the consumers that keep the schedule log current."""
 
 from contracts import subjects
-from contracts.retention import PolicyUsers, ReassignPolicy
-from contracts.schedules import (
-    ControlScheduler,
-    CreateSchedule,
-    DatabaseSchedule,
-    ListScheduleLogs,
-    ListSchedules,
-    ScheduleRef,
-    SchedulerStatusQuery,
-    UpdateSchedule,
-)
+from contracts.operations.scheduler import Scheduler
 from libs.bus import rpc
 from libs.bus.consumer import consume
 from libs.bus.streams import EVENTS
@@ -35,23 +25,20 @@ async def wire(runtime: Runtime) -> None:
     broker, pool = runtime.broker, runtime.pool
     clock = Clock(settings.scheduler_clock_file)
 
-    def serve(operation: str, request_type: type, handler) -> None:  # type: ignore[no-untyped-def]
-        rpc.serve(broker, "scheduler", operation, request_type, handler)
-
     handlers = ScheduleHandlers(pool, broker, settings, clock)
-    serve("create_schedule", CreateSchedule, handlers.create)
-    serve("list_schedules", ListSchedules, handlers.list)
-    serve("get_schedule", ScheduleRef, handlers.get)
-    serve("update_schedule", UpdateSchedule, handlers.update)
-    serve("delete_schedule", ScheduleRef, handlers.delete)
-    serve("set_database_schedule", DatabaseSchedule, handlers.set_for_database)
-    serve("trigger_schedule", ScheduleRef, handlers.trigger)
-    serve("scheduler_status", SchedulerStatusQuery, handlers.status)
-    serve("control_scheduler", ControlScheduler, handlers.control)
-    serve("list_logs", ListScheduleLogs, handlers.logs)
+    rpc.serve(broker, Scheduler.create_schedule, handlers.create)
+    rpc.serve(broker, Scheduler.list_schedules, handlers.list)
+    rpc.serve(broker, Scheduler.get_schedule, handlers.get)
+    rpc.serve(broker, Scheduler.update_schedule, handlers.update)
+    rpc.serve(broker, Scheduler.delete_schedule, handlers.delete)
+    rpc.serve(broker, Scheduler.set_database_schedule, handlers.set_for_database)
+    rpc.serve(broker, Scheduler.trigger_schedule, handlers.trigger)
+    rpc.serve(broker, Scheduler.scheduler_status, handlers.status)
+    rpc.serve(broker, Scheduler.control_scheduler, handlers.control)
+    rpc.serve(broker, Scheduler.list_logs, handlers.logs)
     policies = PolicyHandlers(pool)
-    serve("policy_users", PolicyUsers, policies.policy_users)
-    serve("reassign_policy", ReassignPolicy, policies.reassign_policy)
+    rpc.serve(broker, Scheduler.policy_users, policies.policy_users)
+    rpc.serve(broker, Scheduler.reassign_policy, policies.reassign_policy)
 
     FireLog(pool).bind(broker)
     consume(

@@ -5,11 +5,12 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
-from faststream.nats import NatsBroker
 from msgspec import UNSET
 
-from contracts.catalog import Deleted, ServerRef, ServerView
+from contracts.catalog import Deleted, ServerRef
 from contracts.events import ScheduleCreated, ScheduleDeleted, SchedulerControlled, ScheduleUpdated
+from contracts.operations.catalog import Catalog
+from contracts.operations.retention import Retention
 from contracts.retention import PolicyRef
 from contracts.rpc import Request
 from contracts.schedules import (
@@ -29,6 +30,7 @@ from contracts.schedules import (
     UpdateSchedule,
 )
 from libs.bus import rpc
+from libs.bus.broker import Broker
 from libs.bus.outbox import emit, emit_many
 from libs.db.rows import insert_row, update_row
 from libs.errors import Refused, conflict, invalid, not_found
@@ -71,7 +73,7 @@ async def remove(conn: asyncpg.Connection, row: dict[str, Any], request: Request
 
 class ScheduleHandlers:
     def __init__(
-        self, pool: asyncpg.Pool, broker: NatsBroker, settings: SchedulerSettings, clock: Clock
+        self, pool: asyncpg.Pool, broker: Broker, settings: SchedulerSettings, clock: Clock
     ) -> None:
         self.pool = pool
         self.broker = broker
@@ -82,7 +84,7 @@ class ScheduleHandlers:
         if server_id is None:
             return
         try:
-            await rpc.call(self.broker, "catalog", "get_server", ServerRef(server_id=server_id), ServerView)
+            await rpc.call(self.broker, Catalog.get_server, ServerRef(server_id=server_id))
         except Refused as exc:
             if exc.status == 404:
                 raise invalid("server_id", f"server {server_id} does not exist") from None
@@ -93,7 +95,7 @@ class ScheduleHandlers:
         if policy_id is None:
             return
         ref = PolicyRef(actor=request.actor, policy_id=policy_id)
-        if not await rpc.exists(self.broker, "retention", "get_policy", ref):
+        if not await rpc.exists(self.broker, Retention.get_policy, ref):
             raise invalid("retention_policy_id", f"retention policy {policy_id} does not exist")
 
     async def create(self, request: CreateSchedule) -> ScheduleView:

@@ -8,6 +8,7 @@ import pytest
 
 from contracts import subjects
 from contracts.events import ServerCreated
+from contracts.operations import Operation, Service
 from contracts.rpc import Request
 from libs.bus import rpc
 from libs.bus.broker import make_broker
@@ -114,6 +115,18 @@ async def test_a_failing_handler_is_redelivered_until_it_succeeds(servers, datab
         await broker.stop()
 
 
+class EchoService(Service, name="echo"):
+    shout = Operation(Echo, Echoed)
+
+
+class Nobody(Service, name="nobody"):
+    shout = Operation(Echo, Echoed)
+
+
+class Lost(Service, name="lost"):
+    query = Operation(Echo, Echoed)
+
+
 async def test_rpc_returns_replies_and_refusals(servers):
     server = make_broker(servers.nats.url, "echo")
     client = make_broker(servers.nats.url, "client")
@@ -123,16 +136,16 @@ async def test_rpc_returns_replies_and_refusals(servers):
             raise Refused(422, "VALIDATION_ERROR", "text: must not be empty", "text")
         return Echoed(request.text.upper())
 
-    rpc.serve(server, "echo", "shout", Echo, echo)
+    rpc.serve(server, EchoService.shout, echo)
     await server.start()
     await client.start()
     try:
-        assert await rpc.call(client, "echo", "shout", Echo(text="hi"), Echoed) == Echoed("HI")
+        assert await rpc.call(client, EchoService.shout, Echo(text="hi")) == Echoed("HI")
         with pytest.raises(Refused) as refused:
-            await rpc.call(client, "echo", "shout", Echo(text=""), Echoed)
+            await rpc.call(client, EchoService.shout, Echo(text=""))
         assert (refused.value.status, refused.value.field) == (422, "text")
         with pytest.raises(rpc.ServiceUnavailable):
-            await rpc.call(client, "nobody", "shout", Echo(text="x"), Echoed, timeout=0.5)
+            await rpc.call(client, Nobody.shout, Echo(text="x"), timeout=0.5)
     finally:
         await server.stop()
         await client.stop()
@@ -152,13 +165,13 @@ async def test_a_handler_that_loses_its_database_refuses_with_503_not_500(server
             await conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return Echoed("unreachable")
 
-    rpc.serve(server, "lost", "query", Echo, query)
+    rpc.serve(server, Lost.query, query)
     await server.start()
     await client.start()
     try:
         for text in ("refused", "dropped"):
             with pytest.raises(Refused) as refused:
-                await rpc.call(client, "lost", "query", Echo(text=text), Echoed)
+                await rpc.call(client, Lost.query, Echo(text=text))
             assert (refused.value.status, refused.value.code) == (503, "DATABASE_UNAVAILABLE"), text
             assert "try again" in refused.value.detail
     finally:

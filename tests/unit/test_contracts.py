@@ -29,3 +29,20 @@ def test_an_event_round_trips_with_its_envelope():
     decoded = msgspec.json.decode(msgspec.json.encode(event), type=ServerCreated)
     assert decoded == event and decoded.id and decoded.occurred_at.tzinfo is not None
     assert subjects.rpc("catalog", "get_server") == "lb.rpc.catalog.get_server"
+
+
+def test_every_operation_has_a_request_type_of_its_own_and_its_services_subject():
+    from contracts.operations import operations_of
+    from contracts.operations.services import BY_NAME
+
+    seen: dict[type, str] = {}
+    for name, service in BY_NAME.items():
+        for operation in operations_of(service):
+            assert operation.subject == f"lb.rpc.{name}.{operation.name}"
+            if operation.name == "ping":
+                continue
+            assert operation.request not in seen, (
+                f"{operation} shares {operation.request.__name__} with {seen.get(operation.request)}"
+            )
+            seen[operation.request] = repr(operation)
+    assert len(seen) > 50

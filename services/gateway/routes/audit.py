@@ -30,6 +30,7 @@ from contracts.audit import (
     Status,
     VerifyChain,
 )
+from contracts.operations.audit import Audit
 from libs.bus import rpc
 from services.gateway.auth import guards
 from services.gateway.routes.fields import FilterText, SearchText
@@ -136,7 +137,7 @@ async def list_logs(
     offset: Annotated[int, Parameter(ge=0, le=BIGINT_MAX)] = 0,
 ) -> LogPage:
     query = ListLogs(**filters, limit=limit, offset=offset)
-    return await gateway.ask("audit", "list_logs", query, LogPage)
+    return await gateway.ask(Audit.list_logs, query)
 
 
 @get("/export", operation_id="exportAuditLogs", guards=[guards.admin], media_type="text/csv")
@@ -146,7 +147,7 @@ async def export_logs(
     format_: Annotated[Literal["csv"], QueryParameter(name="format")] = "csv",
 ) -> Stream:
     # The first page is fetched before the response starts, so a refusal is still a proper error.
-    first = await gateway.ask("audit", "export", ExportLogs(**filters, limit=EXPORT_PAGE), LogBatch)
+    first = await gateway.ask(Audit.export, ExportLogs(**filters, limit=EXPORT_PAGE))
     name = f"audit-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
     return Stream(
         _csv(gateway, filters, first),
@@ -162,7 +163,7 @@ async def _csv(gateway: Gateway, filters: dict[str, Any], page: LogBatch) -> Asy
         if len(page.items) < EXPORT_PAGE:
             return
         page = await gateway.ask(
-            "audit", "export", ExportLogs(**filters, before_id=page.items[-1].id, limit=EXPORT_PAGE), LogBatch
+            Audit.export, ExportLogs(**filters, before_id=page.items[-1].id, limit=EXPORT_PAGE)
         )
 
 
@@ -186,14 +187,12 @@ def _line(cells: Iterable[Any]) -> str:
 
 @get("/actions", operation_id="listAuditActions", guards=[guards.admin])
 async def actions(request: Request[Any, Any, Any], gateway: Gateway) -> ActionList:
-    return await gateway.ask("audit", "actions", ListActions(actor=actor(request)), ActionList)
+    return await gateway.ask(Audit.actions, ListActions(actor=actor(request)))
 
 
 @get("/resource-types", operation_id="listAuditResourceTypes", guards=[guards.admin])
 async def resource_types(request: Request[Any, Any, Any], gateway: Gateway) -> ResourceTypeList:
-    return await gateway.ask(
-        "audit", "resource_types", ListResourceTypes(actor=actor(request)), ResourceTypeList
-    )
+    return await gateway.ask(Audit.resource_types, ListResourceTypes(actor=actor(request)))
 
 
 @get("/stats", operation_id="auditStats", guards=[guards.admin])
@@ -205,20 +204,14 @@ async def stats(
 ) -> Stats:
     start, end = _date_range(start_date, end_date)
     query = StatsQuery(actor=actor(request), start=start, end=end)
-    return await gateway.ask("audit", "stats", query, Stats)
+    return await gateway.ask(Audit.stats, query)
 
 
 @get("/verify", operation_id="verifyAuditChain", guards=[guards.admin])
 async def verify(request: Request[Any, Any, Any], gateway: Gateway) -> ChainReport:
     # Reads the whole log: allowed far longer than an ordinary request.
-    return await rpc.call(
-        gateway.broker,
-        "audit",
-        "verify",
-        VerifyChain(actor=actor(request)),
-        ChainReport,
-        timeout=VERIFY_TIMEOUT_SECONDS,
-    )
+    verification = VerifyChain(actor=actor(request))
+    return await rpc.call(gateway.broker, Audit.verify, verification, timeout=VERIFY_TIMEOUT_SECONDS)
 
 
 router = Router(

@@ -10,24 +10,24 @@ from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 from msgspec import UNSET, UnsetType
 
-from contracts.catalog import Deleted, Name, Text
+from contracts.catalog import Name, Text
+from contracts.operations.scheduler import Scheduler
 from contracts.schedules import (
     ControlAction,
     ControlScheduler,
     CreateSchedule,
     CronExpression,
+    DeleteSchedule,
     FireStatus,
     IntervalHours,
     ListScheduleLogs,
     ListSchedules,
     MaxBackups,
-    ScheduleList,
     ScheduleLog,
     ScheduleLogPage,
-    ScheduleRef,
     SchedulerStatusQuery,
     ScheduleView,
-    Triggered,
+    TriggerSchedule,
     UpdateSchedule,
 )
 from contracts.schedules import SchedulerJob as JobFact
@@ -210,7 +210,7 @@ async def _update(
     gateway: Gateway, request: Request[Any, Any, Any], schedule_id: int, **fields: Any
 ) -> BackupSchedule:
     update = UpdateSchedule(actor=actor(request), schedule_id=schedule_id, **fields)
-    return backup_schedule(await gateway.ask("scheduler", "update_schedule", update, ScheduleView))
+    return backup_schedule(await gateway.ask(Scheduler.update_schedule, update))
 
 
 @get("/schedules", operation_id="listBackupSchedules", guards=[guards.viewer])
@@ -218,7 +218,7 @@ async def list_backup_schedules(
     request: Request[Any, Any, Any], gateway: Gateway, server_id: IdFilter = None
 ) -> list[BackupSchedule]:
     query = ListSchedules(actor=actor(request), server_id=server_id)
-    found = await gateway.ask("scheduler", "list_schedules", query, ScheduleList)
+    found = await gateway.ask(Scheduler.list_schedules, query)
     return [backup_schedule(s) for s in found.items]
 
 
@@ -227,7 +227,7 @@ async def create_backup_schedule(
     data: BackupScheduleCreateRequest, request: Request[Any, Any, Any], gateway: Gateway
 ) -> BackupSchedule:
     create = CreateSchedule(actor=actor(request), **msgspec.structs.asdict(data))
-    return backup_schedule(await gateway.ask("scheduler", "create_schedule", create, ScheduleView))
+    return backup_schedule(await gateway.ask(Scheduler.create_schedule, create))
 
 
 @put("/schedules/{schedule_id:int}", operation_id="updateBackupSchedule", guards=[guards.operator])
@@ -241,8 +241,8 @@ async def update_backup_schedule(
 async def delete_backup_schedule(
     schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> None:
-    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
-    await gateway.ask("scheduler", "delete_schedule", ref, Deleted)
+    ref = DeleteSchedule(actor=actor(request), schedule_id=schedule_id)
+    await gateway.ask(Scheduler.delete_schedule, ref)
 
 
 @post(
@@ -278,8 +278,8 @@ async def disable_backup_schedule(
 async def trigger_backup_schedule(
     schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> TriggerAccepted:
-    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
-    triggered = await gateway.ask("scheduler", "trigger_schedule", ref, Triggered)
+    ref = TriggerSchedule(actor=actor(request), schedule_id=schedule_id)
+    triggered = await gateway.ask(Scheduler.trigger_schedule, ref)
     return TriggerAccepted(
         schedule_id=str(triggered.schedule_id), fire_key=triggered.fire_key, message=triggered.message
     )
@@ -288,14 +288,14 @@ async def trigger_backup_schedule(
 @get("/scheduler/status", operation_id="getBackupSchedulerStatus", guards=[guards.viewer])
 async def get_scheduler_status(request: Request[Any, Any, Any], gateway: Gateway) -> SchedulerStatus:
     query = SchedulerStatusQuery(actor=actor(request))
-    return scheduler_status(await gateway.ask("scheduler", "scheduler_status", query, StatusFact))
+    return scheduler_status(await gateway.ask(Scheduler.scheduler_status, query))
 
 
 async def _control(
     gateway: Gateway, request: Request[Any, Any, Any], action: ControlAction
 ) -> SchedulerStatus:
     control = ControlScheduler(actor=actor(request), action=action)
-    return scheduler_status(await gateway.ask("scheduler", "control_scheduler", control, StatusFact))
+    return scheduler_status(await gateway.ask(Scheduler.control_scheduler, control))
 
 
 @post("/scheduler/start", operation_id="startBackupScheduler", guards=[guards.admin], status_code=200)
@@ -325,7 +325,7 @@ async def list_schedule_logs(
     query = ListScheduleLogs(
         actor=actor(request), schedule_id=schedule_id, server_id=server_id, limit=limit, offset=offset
     )
-    page = await gateway.ask("scheduler", "list_logs", query, ScheduleLogPage)
+    page = await gateway.ask(Scheduler.list_logs, query)
     return log_page(page, limit, offset)
 
 

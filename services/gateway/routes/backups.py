@@ -13,17 +13,19 @@ from litestar.response import Stream
 
 from contracts.backups import (
     BackupAccepted,
-    BackupRef,
     BackupStatus,
     BackupType,
     BackupView,
     BlobName,
+    CancelBackup,
     ColumnName,
     CreateBackup,
     CreateRestore,
+    DeleteBackup,
     DeleteFiles,
     DeleteFilesResult,
     FileList,
+    GetBackup,
     ListBackups,
     ListFiles,
     MaskingRule,
@@ -37,6 +39,7 @@ from contracts.backups import (
 )
 from contracts.catalog import Deleted, EngineType
 from contracts.databases import Compression, DatabaseName
+from contracts.operations.catalog import Catalog
 from libs.errors import Refused, invalid
 from libs.storage import StorageError, validate_key
 from libs.storage.destinations import DestinationError
@@ -153,9 +156,7 @@ async def create_backup(
     fields = msgspec.structs.asdict(data)
     if data.database_id is None and data.server_id is None:
         raise invalid("server_id", "field required (or database_id)")
-    return await gateway.ask(
-        "catalog", "create_backup", CreateBackup(actor=actor(request), **fields), BackupAccepted
-    )
+    return await gateway.ask(Catalog.create_backup, CreateBackup(actor=actor(request), **fields))
 
 
 @get("/", operation_id="listBackups", guards=[guards.viewer])
@@ -193,7 +194,7 @@ async def list_backups(
         limit=limit,
         offset=offset,
     )
-    found = await gateway.ask("catalog", "list_backups", query, EncodedPage)
+    found = await gateway.ask_as(Catalog.list_backups, query, EncodedPage)
     return BackupList(
         total=found.total,
         items=as_views(found.items),
@@ -205,9 +206,7 @@ async def list_backups(
 
 
 async def _backup(gateway: Gateway, request: Request[Any, Any, Any], backup_id: int) -> BackupView:
-    return await gateway.ask(
-        "catalog", "get_backup", BackupRef(actor=actor(request), backup_id=backup_id), BackupView
-    )
+    return await gateway.ask(Catalog.get_backup, GetBackup(actor=actor(request), backup_id=backup_id))
 
 
 @get("/{backup_id:int}", operation_id="getBackup", guards=[guards.viewer])
@@ -247,14 +246,14 @@ async def backup_status(
 
 @post("/{backup_id:int}/cancel", operation_id="cancelBackup", guards=[guards.operator], status_code=200)
 async def cancel_backup(backup_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> BackupView:
-    ref = BackupRef(actor=actor(request), backup_id=backup_id)
-    return await gateway.ask("catalog", "cancel_backup", ref, BackupView)
+    ref = CancelBackup(actor=actor(request), backup_id=backup_id)
+    return await gateway.ask(Catalog.cancel_backup, ref)
 
 
 @delete("/{backup_id:int}", operation_id="deleteBackup", guards=[guards.operator], status_code=200)
 async def delete_backup(backup_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
-    ref = BackupRef(actor=actor(request), backup_id=backup_id)
-    return await gateway.ask("catalog", "delete_backup", ref, Deleted)
+    ref = DeleteBackup(actor=actor(request), backup_id=backup_id)
+    return await gateway.ask(Catalog.delete_backup, ref)
 
 
 def _checked_key(source: str, field: str, name: str) -> None:
@@ -354,7 +353,7 @@ async def list_files(
     destination: DestinationName = None,
 ) -> FileList:
     query = ListFiles(actor=actor(request), prefix=prefix, limit=limit, destination=destination)
-    return await gateway.ask("catalog", "list_files", query, FileList)
+    return await gateway.ask(Catalog.list_files, query)
 
 
 @delete("/delete", operation_id="deleteBackupFile", guards=[guards.operator], status_code=200)
@@ -368,7 +367,7 @@ async def delete_file(
         raise Refused(400, "BAD_REQUEST", "blob_name parameter is required", "blob_name")
     _checked_key("query", "blob_name", blob_name)
     command = DeleteFiles(actor=actor(request), blob_names=[blob_name], destination=destination)
-    result = await gateway.ask("catalog", "delete_files", command, DeleteFilesResult)
+    result = await gateway.ask(Catalog.delete_files, command)
     if result.errors:
         raise Refused(502, "STORAGE_ERROR", result.errors[0])
     if not result.deleted:
@@ -383,7 +382,7 @@ async def delete_files(
     for index, name in enumerate(data.blob_names):
         _checked_key("body", f"blob_names.{index}", name)
     command = DeleteFiles(actor=actor(request), blob_names=data.blob_names, destination=destination)
-    result = await gateway.ask("catalog", "delete_files", command, DeleteFilesResult)
+    result = await gateway.ask(Catalog.delete_files, command)
     return BulkDeleted(
         message=f"Deleted {len(result.deleted)} backup(s)",
         deleted_count=len(result.deleted),
@@ -405,7 +404,7 @@ async def restore_backup(
     }
     fields = {**msgspec.structs.asdict(data), "masking_rules": rules}
     command = CreateRestore(actor=actor(request), backup_id=backup_id, **fields)
-    return await gateway.ask("catalog", "create_restore", command, RestoreAccepted)
+    return await gateway.ask(Catalog.create_restore, command)
 
 
 @post("/{backup_id:int}/verify", operation_id="verifyBackup", guards=[guards.operator], status_code=202)
@@ -419,7 +418,7 @@ async def verify_backup(
         test_restore=options.test_restore,
         deep_verification=options.deep_verification,
     )
-    return await gateway.ask("catalog", "verify_backup", command, VerifyAccepted)
+    return await gateway.ask(Catalog.verify_backup, command)
 
 
 class RestoreStatusView(msgspec.Struct, frozen=True):
@@ -446,7 +445,7 @@ async def get_restore(
     restore_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> RestoreStatusView:
     ref = RestoreRef(actor=actor(request), restore_id=restore_id)
-    restore = await gateway.ask("catalog", "get_restore", ref, RestoreView)
+    restore = await gateway.ask(Catalog.get_restore, ref)
     live = gateway.live.restores.get(restore_id) if restore.status == "in_progress" else None
     done = restore.status == "completed"
     return RestoreStatusView(

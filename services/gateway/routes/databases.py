@@ -13,14 +13,16 @@ from contracts.databases import (
     Compression,
     CreateDatabase,
     DatabaseName,
-    DatabasePage,
-    DatabaseRef,
     DatabaseView,
+    DeleteDatabase,
+    GetDatabase,
     ListDatabases,
     RetentionDays,
     UpdateDatabase,
 )
-from contracts.schedules import CronExpression, DatabaseSchedule, ListSchedules, ScheduleList, ScheduleView
+from contracts.operations.catalog import Catalog
+from contracts.operations.scheduler import Scheduler
+from contracts.schedules import CronExpression, DatabaseSchedule, ListSchedules, ScheduleView
 from libs.crypto import seal
 from libs.errors import invalid
 from libs.structs import given
@@ -132,7 +134,7 @@ async def list_databases(
         limit=limit,
         offset=offset,
     )
-    page = await gateway.ask("catalog", "list_databases", query, DatabasePage)
+    page = await gateway.ask(Catalog.list_databases, query)
     return DatabaseList(
         databases=page.items,
         count=len(page.items),
@@ -146,7 +148,7 @@ async def create_database(
     data: DatabaseCreate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> DatabaseChanged:
     create = CreateDatabase(actor=actor(request), **_fields(gateway, data))
-    database = await gateway.ask("catalog", "create_database", create, DatabaseView)
+    database = await gateway.ask(Catalog.create_database, create)
     return DatabaseChanged(message="Database configuration created", database=database)
 
 
@@ -154,8 +156,8 @@ async def create_database(
 async def get_database(
     database_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> DatabaseReply:
-    ref = DatabaseRef(actor=actor(request), database_id=database_id)
-    return DatabaseReply(database=await gateway.ask("catalog", "get_database", ref, DatabaseView))
+    ref = GetDatabase(actor=actor(request), database_id=database_id)
+    return DatabaseReply(database=await gateway.ask(Catalog.get_database, ref))
 
 
 @put("/{database_id:int}", operation_id="updateDatabase", guards=[guards.operator])
@@ -163,7 +165,7 @@ async def update_database(
     database_id: PathId, data: DatabaseUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> DatabaseChanged:
     update = UpdateDatabase(actor=actor(request), database_id=database_id, **_fields(gateway, data))
-    database = await gateway.ask("catalog", "update_database", update, DatabaseView)
+    database = await gateway.ask(Catalog.update_database, update)
     return DatabaseChanged(message="Database configuration updated", database=database)
 
 
@@ -180,14 +182,14 @@ async def patch_database(
         except timing.TimingError as exc:
             raise invalid("schedule", str(exc).removeprefix("cron_expression: ")) from None
     database = await gateway.ask(
-        "catalog", "get_database", DatabaseRef(actor=actor(request), database_id=database_id), DatabaseView
+        Catalog.get_database, GetDatabase(actor=actor(request), database_id=database_id)
     )
     if fields:
         update = UpdateDatabase(actor=actor(request), database_id=database_id, **fields)
-        database = await gateway.ask("catalog", "update_database", update, DatabaseView)
+        database = await gateway.ask(Catalog.update_database, update)
     if cron is UNSET:
         query = ListSchedules(actor=actor(request), database_id=database_id)
-        schedules = await gateway.ask("scheduler", "list_schedules", query, ScheduleList)
+        schedules = await gateway.ask(Scheduler.list_schedules, query)
     else:
         own_schedule = DatabaseSchedule(
             actor=actor(request),
@@ -196,15 +198,15 @@ async def patch_database(
             server_id=database.engine_id,
             cron_expression=cron,
         )
-        schedules = await gateway.ask("scheduler", "set_database_schedule", own_schedule, ScheduleList)
+        schedules = await gateway.ask(Scheduler.set_database_schedule, own_schedule)
     own = [s for s in schedules.items if s.database_id == database_id]
     return DatabasePatched(message="Database updated", database=database, schedule=own[0] if own else None)
 
 
 @delete("/{database_id:int}", operation_id="deleteDatabase", guards=[guards.operator], status_code=200)
 async def delete_database(database_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
-    ref = DatabaseRef(actor=actor(request), database_id=database_id)
-    return await gateway.ask("catalog", "delete_database", ref, Deleted)
+    ref = DeleteDatabase(actor=actor(request), database_id=database_id)
+    return await gateway.ask(Catalog.delete_database, ref)
 
 
 router = Router(

@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import QueryParameter
 
-from contracts.backups import BackupAccepted, CreateBackup
+from contracts.backups import CreateBackup
 from contracts.catalog import EngineType, Port, Username
 from contracts.connections import (
     ConnectionResult,
@@ -21,6 +21,7 @@ from contracts.connections import (
     TestServerConnection,
 )
 from contracts.databases import DatabaseName
+from contracts.operations.catalog import Catalog
 from libs.crypto import seal
 from services.gateway.auth import guards
 from services.gateway.routes.fields import HostName, Id, PathId
@@ -68,7 +69,7 @@ async def test_server_connection(
     server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> ConnectionResult:
     command = TestServerConnection(actor=actor(request), server_id=server_id)
-    return await gateway.ask_long("catalog", "test_server_connection", command, ConnectionResult)
+    return await gateway.ask_long(Catalog.test_server_connection, command)
 
 
 @get("/{server_id:int}/databases", operation_id="listServerDatabases", guards=[guards.viewer])
@@ -76,7 +77,7 @@ async def list_server_databases(
     server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> Discovery:
     command = DiscoverServer(actor=actor(request), server_id=server_id)
-    return await gateway.ask_long("catalog", "discover_server", command, Discovery)
+    return await gateway.ask_long(Catalog.discover_server, command)
 
 
 @post(
@@ -91,7 +92,7 @@ async def import_server_databases(
     command = ImportDatabases(
         actor=actor(request), server_id=server_id, databases=data.databases, policy_id=data.policy_id
     )
-    return await gateway.ask_long("catalog", "import_databases", command, ImportResult)
+    return await gateway.ask_long(Catalog.import_databases, command)
 
 
 @post(
@@ -118,7 +119,7 @@ async def discover_server(
         policy_id=options.policy_id,
         import_all=import_ and not wanted,
     )
-    return await gateway.ask_long("catalog", "import_databases", command, ImportResult)
+    return await gateway.ask_long(Catalog.import_databases, command)
 
 
 @post("/test-connection", operation_id="testDatabaseConnection", guards=[guards.operator], status_code=200)
@@ -129,7 +130,7 @@ async def test_database_connection(
     if data.password:
         fields["password"] = seal(gateway.keyring, data.password.encode(), "database.password")
     command = TestConnection(actor=actor(request), **fields)
-    return await gateway.ask_long("catalog", "test_connection", command, ConnectionResult)
+    return await gateway.ask_long(Catalog.test_connection, command)
 
 
 @post("/{database_id:int}/backup", operation_id="backupDatabase", guards=[guards.operator], status_code=202)
@@ -137,7 +138,7 @@ async def backup_database(
     database_id: PathId, request: Request[Any, Any, Any], gateway: Gateway
 ) -> BackupQueued:
     command = CreateBackup(actor=actor(request), database_id=database_id)
-    accepted = await gateway.ask("catalog", "create_backup", command, BackupAccepted)
+    accepted = await gateway.ask(Catalog.create_backup, command)
     return BackupQueued(
         message=accepted.message,
         job_id=accepted.job_id,

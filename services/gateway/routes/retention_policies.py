@@ -10,13 +10,13 @@ from litestar import Request, Router, delete, get, post, put
 from msgspec import UNSET, UnsetType
 
 from contracts.catalog import Deleted, Name, Text
+from contracts.operations.retention import Retention
 from contracts.retention import (
     TIERS,
     Count,
     CreatePolicy,
     DeletePolicy,
     ListPolicies,
-    PolicyList,
     PolicyRef,
     PolicyView,
     PositiveCount,
@@ -180,7 +180,7 @@ def _ref(request: Request[Any, Any, Any], policy_id: int) -> PolicyRef:
 
 @get("/", operation_id="listRetentionPolicies", guards=[guards.viewer])
 async def list_policies(request: Request[Any, Any, Any], gateway: Gateway) -> list[Policy]:
-    found = await gateway.ask("retention", "list_policies", ListPolicies(actor=actor(request)), PolicyList)
+    found = await gateway.ask(Retention.list_policies, ListPolicies(actor=actor(request)))
     return [policy_view(p) for p in found.items]
 
 
@@ -188,12 +188,12 @@ async def list_policies(request: Request[Any, Any, Any], gateway: Gateway) -> li
 async def create_policy(data: PolicyCreate, request: Request[Any, Any, Any], gateway: Gateway) -> Policy:
     fields, options = merge_tiers(data)
     create = CreatePolicy(actor=actor(request), tier_options=apply_options({}, options), **fields)
-    return policy_view(await gateway.ask("retention", "create_policy", create, PolicyView))
+    return policy_view(await gateway.ask(Retention.create_policy, create))
 
 
 @get("/{policy_id:int}", operation_id="getRetentionPolicy", guards=[guards.viewer])
 async def get_policy(policy_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Policy:
-    return policy_view(await gateway.ask("retention", "get_policy", _ref(request, policy_id), PolicyView))
+    return policy_view(await gateway.ask(Retention.get_policy, _ref(request, policy_id)))
 
 
 @put("/{policy_id:int}", operation_id="updateRetentionPolicy", guards=[guards.operator])
@@ -202,10 +202,10 @@ async def update_policy(
 ) -> Policy:
     fields, options = merge_tiers(data)
     if options:  # a tier's options change only where sent: start from what the policy has
-        current = await gateway.ask("retention", "get_policy", _ref(request, policy_id), PolicyView)
+        current = await gateway.ask(Retention.get_policy, _ref(request, policy_id))
         fields["tier_options"] = apply_options(current.tier_options, options)
     update = UpdatePolicy(actor=actor(request), policy_id=policy_id, **fields)
-    return policy_view(await gateway.ask("retention", "update_policy", update, PolicyView))
+    return policy_view(await gateway.ask(Retention.update_policy, update))
 
 
 @delete("/{policy_id:int}", operation_id="deleteRetentionPolicy", guards=[guards.operator], status_code=200)
@@ -218,7 +218,7 @@ async def delete_policy(
     """409 `POLICY_IN_USE` (naming them) while databases or schedules name the policy, unless
     `reassign_to` names another policy: then they are moved to it and the policy deleted."""
     deletion = DeletePolicy(actor=actor(request), policy_id=policy_id, reassign_to=reassign_to)
-    return await gateway.ask("retention", "delete_policy", deletion, Deleted)
+    return await gateway.ask(Retention.delete_policy, deletion)
 
 
 @get("/{policy_id:int}/preview", operation_id="previewRetentionPolicy", guards=[guards.viewer])
@@ -228,10 +228,8 @@ async def preview_policy(
     gateway: Gateway,
     database_id: PathId,
 ) -> RetentionPreview:
-    preview = PreviewRetention(
-        actor=actor(request), policy_id=policy_id, database_id=database_id
-    )
-    return await gateway.ask("retention", "preview", preview, RetentionPreview)
+    preview = PreviewRetention(actor=actor(request), policy_id=policy_id, database_id=database_id)
+    return await gateway.ask(Retention.preview, preview)
 
 
 router = Router(

@@ -10,14 +10,15 @@ from msgspec import UNSET, UnsetType
 
 from contracts.catalog import Deleted, Name, Text
 from contracts.databases import DatabaseName
+from contracts.operations.scheduler import Scheduler
 from contracts.schedules import (
     CreateSchedule,
     CronExpression,
+    DeleteSchedule,
+    GetSchedule,
     IntervalHours,
     ListSchedules,
     MaxBackups,
-    ScheduleList,
-    ScheduleRef,
     ScheduleView,
     TimeZone,
     UpdateSchedule,
@@ -122,7 +123,7 @@ async def list_schedules(
     request: Request[Any, Any, Any], gateway: Gateway, server_id: IdFilter = None
 ) -> list[Schedule]:
     query = ListSchedules(actor=actor(request), server_id=server_id)
-    found = await gateway.ask("scheduler", "list_schedules", query, ScheduleList)
+    found = await gateway.ask(Scheduler.list_schedules, query)
     return [schedule_view(s) for s in found.items]
 
 
@@ -131,29 +132,27 @@ async def create_schedule(
     data: ScheduleCreate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> Schedule:
     create = CreateSchedule(actor=actor(request), **msgspec.structs.asdict(data))
-    return schedule_view(await gateway.ask("scheduler", "create_schedule", create, ScheduleView))
+    return schedule_view(await gateway.ask(Scheduler.create_schedule, create))
 
 
 @get("/{schedule_id:int}", operation_id="getSchedule", guards=[guards.viewer])
 async def get_schedule(schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Schedule:
-    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
-    return schedule_view(await gateway.ask("scheduler", "get_schedule", ref, ScheduleView))
+    ref = GetSchedule(actor=actor(request), schedule_id=schedule_id)
+    return schedule_view(await gateway.ask(Scheduler.get_schedule, ref))
 
 
 @put("/{schedule_id:int}", operation_id="updateSchedule", guards=[guards.operator])
 async def update_schedule(
     schedule_id: PathId, data: ScheduleUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> Schedule:
-    update = UpdateSchedule(
-        actor=actor(request), schedule_id=schedule_id, **update_fields(data)
-    )
-    return schedule_view(await gateway.ask("scheduler", "update_schedule", update, ScheduleView))
+    update = UpdateSchedule(actor=actor(request), schedule_id=schedule_id, **update_fields(data))
+    return schedule_view(await gateway.ask(Scheduler.update_schedule, update))
 
 
 @delete("/{schedule_id:int}", operation_id="deleteSchedule", guards=[guards.operator], status_code=200)
 async def delete_schedule(schedule_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Deleted:
-    ref = ScheduleRef(actor=actor(request), schedule_id=schedule_id)
-    return await gateway.ask("scheduler", "delete_schedule", ref, Deleted)
+    ref = DeleteSchedule(actor=actor(request), schedule_id=schedule_id)
+    return await gateway.ask(Scheduler.delete_schedule, ref)
 
 
 router = Router(

@@ -28,6 +28,7 @@ from contracts.catalog import (
     UpdateServer,
     Username,
 )
+from contracts.operations.catalog import Catalog
 from libs.crypto import seal
 from libs.structs import given
 from services.gateway.auth import guards
@@ -96,9 +97,8 @@ async def list_servers(
     limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> Response[list[ServerView]]:
-    page = await gateway.ask(
-        "catalog",
-        "list_servers",
+    page = await gateway.ask_as(
+        Catalog.list_servers,
         ListServers(
             actor=actor(request),
             engine_type=engine_type,
@@ -118,16 +118,12 @@ async def list_servers(
 async def create_server(data: ServerCreate, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
     fields = given(data)
     fields["credentials"] = _sealed(gateway, data.credentials) if data.credentials else None
-    return await gateway.ask(
-        "catalog", "create_server", CreateServer(actor=actor(request), **fields), ServerView
-    )
+    return await gateway.ask(Catalog.create_server, CreateServer(actor=actor(request), **fields))
 
 
 @get("/{server_id:int}", operation_id="getServer", guards=[guards.viewer])
 async def get_server(server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> ServerView:
-    return await gateway.ask(
-        "catalog", "get_server", ServerRef(actor=actor(request), server_id=server_id), ServerView
-    )
+    return await gateway.ask(Catalog.get_server, ServerRef(actor=actor(request), server_id=server_id))
 
 
 @put("/{server_id:int}", operation_id="updateServer", guards=[guards.operator])
@@ -138,10 +134,7 @@ async def update_server(
     if isinstance(data.credentials, Credentials):
         fields["credentials"] = _sealed(gateway, data.credentials)
     return await gateway.ask(
-        "catalog",
-        "update_server",
-        UpdateServer(actor=actor(request), server_id=server_id, **fields),
-        ServerView,
+        Catalog.update_server, UpdateServer(actor=actor(request), server_id=server_id, **fields)
     )
 
 
@@ -150,10 +143,8 @@ async def delete_server(
     server_id: PathId, request: Request[Any, Any, Any], gateway: Gateway, delete_databases: bool = False
 ) -> Deleted:
     return await gateway.ask(
-        "catalog",
-        "delete_server",
+        Catalog.delete_server,
         DeleteServer(actor=actor(request), server_id=server_id, delete_databases=delete_databases),
-        Deleted,
     )
 
 

@@ -8,7 +8,8 @@ import msgspec
 from litestar import Response, Router, get
 
 from contracts import subjects
-from contracts.rpc import Ping, Pong
+from contracts.operations.services import BY_NAME
+from contracts.rpc import Ping
 from libs.bus import rpc
 from libs.db import DATABASE_UNAVAILABLE
 from libs.runtime import VERSION
@@ -52,9 +53,8 @@ class Version(msgspec.Struct, frozen=True):
 async def _ping(gateway: Gateway, service: str) -> ServiceHealth:
     started = time.perf_counter()
     try:
-        pong = await rpc.call(
-            gateway.broker, service, "ping", Ping(sent_at=time.time()), Pong, timeout=PING_TIMEOUT_SECONDS
-        )
+        ping = BY_NAME[service].ping
+        pong = await rpc.call(gateway.broker, ping, Ping(sent_at=time.time()), timeout=PING_TIMEOUT_SECONDS)
     except rpc.ServiceUnavailable:
         return ServiceHealth(name=service, status="down")
     return ServiceHealth(
