@@ -13,7 +13,10 @@ class Refused(Exception):
 
 
 def not_found(resource: str, resource_id: object) -> Refused:
-    return Refused(404, "NOT_FOUND", f"{resource} {resource_id} not found")
+    """404 with the resource's own code: `not_found("backup", 7)` is `BACKUP_NOT_FOUND` (003's
+    name), `not_found("retention policy", 2)` is `RETENTION_POLICY_NOT_FOUND`."""
+    code = f"{resource.upper().replace(' ', '_')}_NOT_FOUND"
+    return Refused(404, code, f"{resource} {resource_id} not found")
 
 
 def conflict(detail: str, field: str | None = None) -> Refused:

@@ -20,7 +20,7 @@ from contracts.operations.services import BY_NAME
 from contracts.rpc import Ping, Pong
 from libs.bus import rpc
 from libs.bus.broker import Broker, make_broker
-from libs.bus.outbox import OutboxRelay, emit
+from libs.bus.outbox import Outbox, OutboxRelay
 from libs.config import ServiceSettings
 from libs.db import connect, ensure_database, migrate
 from libs.telemetry import setup_logging, setup_tracing
@@ -46,6 +46,11 @@ class Runtime:
     @property
     def actor(self) -> Actor:
         return Actor(service=self.name)
+
+    @property
+    def outbox(self) -> Outbox:
+        """How this service's handlers emit: stamped with the service as producer."""
+        return Outbox(self.name)
 
 
 Wire = Callable[[Runtime], Awaitable[None]]
@@ -85,12 +90,10 @@ async def run_service(
     tasks = [asyncio.create_task(relay.run(), name=f"{name}-outbox")]
     tasks += [asyncio.create_task(job(), name=f"{name}-background") for job in runtime.background]
     async with runtime.pool.acquire() as conn, conn.transaction():
-        await emit(
-            conn,
-            ServiceStarted(
-                producer=name, actor=runtime.actor, service=name, instance=runtime.instance, version=VERSION
-            ),
+        started = ServiceStarted(
+            service=name, instance=runtime.instance, version=VERSION, actor=runtime.actor
         )
+        await runtime.outbox.emit(conn, started)
     # What startup built (modules, the app, pools) lives as long as the process: out of the
     # collector's reach, a full collection scans only what was made since, instead of stalling
     # every request in flight for tens of milliseconds to traverse the whole heap.
@@ -100,10 +103,8 @@ async def run_service(
         await _until_stopped_or_failed(stop, tasks)
     finally:
         async with runtime.pool.acquire() as conn, conn.transaction():
-            await emit(
-                conn,
-                ServiceStopped(producer=name, actor=runtime.actor, service=name, instance=runtime.instance),
-            )
+            stopped = ServiceStopped(actor=runtime.actor, service=name, instance=runtime.instance)
+            await runtime.outbox.emit(conn, stopped)
         stop.set()
         await relay.stop()
         await asyncio.wait(tasks, timeout=15)

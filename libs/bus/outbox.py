@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import asyncpg
 import msgspec
@@ -12,13 +13,55 @@ from faststream.nats import NatsBroker
 from opentelemetry import propagate
 
 from contracts import subjects
-from contracts.envelope import Event
+from contracts.envelope import Envelope, Event
+from contracts.rpc import Request
 from libs.db import DATABASE_UNAVAILABLE
 
 log = logging.getLogger("lifeboat.outbox")
 
 NOTIFY_CHANNEL = "lifeboat_outbox"
 BATCH = 100
+E = TypeVar("E", bound=Event)
+# What an event can be caused by: a request (a user's, or another service's) or an event consumed.
+Cause = Request | Event | Envelope
+
+
+def stamped(event: E, producer: str, cause: Cause | None = None) -> E:
+    """`event` as `producer` emits it: from a request, with the request's actor and correlation;
+    from a consumed event, with its actor, its correlation (or its id) and its id as causation."""
+    if isinstance(cause, Request):
+        return msgspec.structs.replace(
+            event, producer=producer, actor=cause.actor, correlation_id=cause.correlation_id
+        )
+    if cause is not None:
+        return msgspec.structs.replace(
+            event,
+            producer=producer,
+            actor=cause.actor,
+            correlation_id=cause.correlation_id or cause.id,
+            causation_id=cause.id,
+        )
+    return msgspec.structs.replace(event, producer=producer)
+
+
+class Outbox:
+    """One service's way to emit: every event it records is stamped with the service as producer
+    and, given its cause, with the cause's actor and correlation. Built once by the runtime."""
+
+    def __init__(self, producer: str) -> None:
+        self.producer = producer
+
+    async def emit(self, conn: asyncpg.Connection, event: Event, cause: Cause | None = None) -> None:
+        await emit(conn, stamped(event, self.producer, cause))
+
+    async def emit_many(
+        self,
+        conn: asyncpg.Connection,
+        events: Sequence[Event],
+        cause: Cause | None = None,
+        not_before: Sequence[datetime | None] | None = None,
+    ) -> None:
+        await emit_many(conn, [stamped(e, self.producer, cause) for e in events], not_before)
 
 
 async def emit(conn: asyncpg.Connection, event: Event) -> None:
