@@ -9,6 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
+import msgspec
 import nats
 import pytest
 
@@ -145,3 +146,36 @@ async def _table_contents(stack: Stack, tables: list[str]) -> str:
         return "\n".join(dumps)
     finally:
         await connection.close()
+
+
+def test_every_declared_operation_is_answered_by_its_service(stack: Stack):
+    """Both sides use the operation values of contracts/operations: a request no request type
+    accepts (a JSON array) comes back from the serving service as a validation refusal — never
+    "no responders", which is what a name only one side knows would give."""
+    from contracts.operations import operations_of
+    from contracts.operations.services import BY_NAME
+    from contracts.rpc import RpcError
+    from libs.bus.rpc import ERROR_HEADER
+
+    async def ask_all() -> dict[str, str]:
+        connection = await nats.connect(stack.nats_url)
+        answers = {}
+        try:
+            for service in BY_NAME.values():
+                for operation in operations_of(service):
+                    try:
+                        reply = await connection.request(operation.subject, b"[]", timeout=5)
+                    except nats.errors.NoRespondersError:
+                        answers[repr(operation)] = "no responders"
+                        continue
+                    refused = reply.headers and reply.headers.get(ERROR_HEADER)
+                    answers[repr(operation)] = (
+                        msgspec.json.decode(reply.data, type=RpcError).code if refused else "answered"
+                    )
+        finally:
+            await connection.close()
+        return answers
+
+    answers = asyncio.run(ask_all())
+    assert len(answers) > 60
+    assert {op: code for op, code in answers.items() if code != "VALIDATION_ERROR"} == {}
