@@ -6,8 +6,8 @@ import asyncpg
 from contracts.envelope import Actor
 from contracts.events import AccessRequestApproved, AccessRequestRejected
 from libs.errors import conflict, not_found
-from services.gateway.identity import users as accounts
 from services.gateway.identity.events import emit
+from services.gateway.identity.users import insert as insert_user
 from services.gateway.store import access_requests, users
 from services.gateway.store.access_requests import AccessRequest
 from services.gateway.store.users import User
@@ -38,7 +38,7 @@ async def approve(db: asyncpg.Pool, request_id: int, role: str | None, *, me_id:
         await users.lock(conn)
         if field := await users.taken(conn, pending.username, pending.email):
             raise conflict(f"a user with this {field} already exists", field)
-        user = await accounts.insert(
+        user = await insert_user(
             conn,
             username=pending.username,
             password_hash=password_hash,
