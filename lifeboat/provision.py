@@ -2,9 +2,7 @@
 the master key, the JetStream streams, every service's schema, the first admin."""
 
 import importlib
-import secrets
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from contracts import subjects
@@ -13,19 +11,13 @@ from libs.bus.streams import provision_streams
 from libs.config import ServiceSettings
 from libs.crypto import create_keyring
 from libs.db import connect, ensure_database, migrate
-from services.gateway.auth.passwords import hash_password
-from services.gateway.store import users
+from services.gateway.identity import users
+from services.gateway.identity.users import FirstAdmin
 
 LOSS_WARNING = """\
 A new master key was written to {path} (readable only by its owner).
 Every backup and stored credential is encrypted under it: LOSING THIS FILE LOSES EVERY BACKUP.
 Copy it somewhere safe, away from the backups themselves."""
-
-
-@dataclass
-class FirstAdmin:
-    username: str
-    generated_password: str | None
 
 
 def ensure_master_key(path: Path) -> bool:
@@ -51,18 +43,6 @@ async def ensure_first_admin(database_url: str, username: str, password: str) ->
     """Create the first admin when there are no users; there is no default password."""
     pool = await connect(database_url, "gateway", max_size=1)
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute("LOCK TABLE users IN EXCLUSIVE MODE")
-            if await users.count(conn):
-                return None
-            generated = None if password else secrets.token_urlsafe(18)
-            await users.insert(
-                conn,
-                username=username or "admin",
-                password_hash=hash_password(password or generated or ""),
-                role="admin",
-                actor=Actor(service="provision"),
-            )
-            return FirstAdmin(username or "admin", generated)
+        return await users.create_first_admin(pool, username, password, actor=Actor(service="provision"))
     finally:
         await pool.close()

@@ -17,7 +17,7 @@ from contracts.envelope import Actor
 from libs.bus.broker import make_broker
 from libs.db import connect
 from services.gateway.auth.passwords import hash_password
-from services.gateway.store import users
+from services.gateway.identity import users
 
 SERVER = {"name": "alpha-db", "host": "10.0.0.5", "port": 5432, "engine_type": "postgresql"}
 

@@ -5,7 +5,7 @@ import pytest
 from contracts.envelope import Actor
 from libs.db import connect
 from services.gateway.auth.passwords import hash_password
-from services.gateway.store import users
+from services.gateway.identity import users
 
 GOOD = {"name": "db", "host": "db.internal", "port": 5432, "credentials": {"username": "u", "password": "p"}}
 

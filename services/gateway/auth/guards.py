@@ -7,8 +7,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from services.gateway.auth.tokens import InvalidToken
+from services.gateway.identity import sessions
 from services.gateway.state import CurrentUser, Gateway
-from services.gateway.store import users
 
 ROLE_RANK = {"viewer": 1, "operator": 2, "admin": 3}
 
@@ -24,17 +24,14 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 async def current_user(gateway: Gateway, token: str) -> CurrentUser:
-    """The caller of `token`, read afresh on every request: a role change or a disabled account
-    applies to the very next request, and a logged-out token stops working at once."""
+    """The caller of `token`, as the database says now."""
     try:
         claims = gateway.tokens.verify(token)
+        user = await sessions.caller(gateway.pool, claims)
     except InvalidToken:
         raise NotAuthorizedException("invalid or expired token") from None
-    user, revoked = await users.signed_in(gateway.pool, claims.user_id, claims.token_id)
-    if revoked:
-        raise NotAuthorizedException("this token was revoked (logged out)")
-    if user is None or user.status != "active":
-        raise NotAuthorizedException("user is unknown or disabled")
+    except sessions.NotSignedIn as exc:
+        raise NotAuthorizedException(str(exc)) from None
     return CurrentUser(
         id=user.id,
         username=user.username,

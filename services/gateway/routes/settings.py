@@ -6,13 +6,10 @@ import msgspec
 from litestar import Request, Router, get, put
 from msgspec import UNSET, UnsetType
 
-from contracts.events import SettingsUpdated
-from libs.bus.outbox import emit
 from libs.structs import given
-from services.gateway import accounts
 from services.gateway.auth import guards
+from services.gateway.identity import settings
 from services.gateway.state import Gateway, actor
-from services.gateway.store import settings
 from services.gateway.store.settings import AppSettings
 
 RetentionDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
@@ -39,12 +36,8 @@ async def get_settings(gateway: Gateway) -> AppSettings:
 async def update_settings(
     data: SettingsUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> SettingsChanged:
-    async with gateway.pool.acquire() as conn, conn.transaction():
-        current = await settings.get(conn, for_update=True)
-        if changes := accounts.changed(current, given(data)):
-            current = await settings.update(conn, changes)
-            await emit(conn, SettingsUpdated(changes=changes, producer="gateway", actor=actor(request)))
-    return SettingsChanged(message="Settings updated", settings=current)
+    updated = await settings.update(gateway.pool, given(data), actor(request))
+    return SettingsChanged(message="Settings updated", settings=updated)
 
 
 router = Router(path="/settings", tags=["settings"], route_handlers=[get_settings, update_settings])

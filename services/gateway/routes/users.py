@@ -2,20 +2,16 @@
 
 from typing import Annotated, Any
 
-import asyncpg
 import msgspec
 from litestar import Request, Router, delete, get, post, put
 from litestar.params import Parameter
 from msgspec import UNSET, UnsetType
 
-from contracts.events import PreferencesUpdated, UserDeleted, UserUpdated
 from contracts.events.identity import Role
-from libs.bus.outbox import emit
-from libs.errors import conflict, not_found
 from libs.structs import given
 from services.gateway import accounts
 from services.gateway.auth import guards
-from services.gateway.auth.passwords import hash_password
+from services.gateway.identity import users
 from services.gateway.routes.fields import (
     Email,
     FullName,
@@ -27,7 +23,6 @@ from services.gateway.routes.fields import (
     UserStatus,
 )
 from services.gateway.state import CurrentUser, Gateway, actor
-from services.gateway.store import sessions, users
 from services.gateway.views import Message, ProfileView, UserView, profile_view, user_view
 
 PageSize = Annotated[int, msgspec.Meta(ge=10, le=100)]
@@ -83,13 +78,6 @@ class PreferencesChanged(msgspec.Struct, frozen=True):
     user: Preferences
 
 
-async def _existing(conn: asyncpg.Connection, user_id: int) -> users.User:
-    user = await users.get(conn, user_id)
-    if user is None:
-        raise not_found("user", user_id)
-    return user
-
-
 @get("/", operation_id="listUsers", guards=[guards.admin])
 async def list_users(
     gateway: Gateway,
@@ -99,7 +87,7 @@ async def list_users(
     limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> UserPage:
-    found, total = await users.list_page(
+    found, total = await users.page(
         gateway.pool, role=role, status=status, search=search, limit=limit, offset=offset
     )
     return UserPage(users=[user_view(u) for u in found], total=total)
@@ -107,89 +95,42 @@ async def list_users(
 
 @post("/", operation_id="createUser", guards=[guards.admin])
 async def create_user(data: UserCreate, request: Request[Any, Any, Any], gateway: Gateway) -> UserChanged:
-    password_hash = hash_password(data.password)
-    async with gateway.pool.acquire() as conn, conn.transaction():
-        await users.lock(conn)
-        if field := await users.taken(conn, data.username, data.email):
-            raise conflict(f"a user with this {field} already exists", field)
-        user = await users.insert(
-            conn,
-            username=data.username,
-            password_hash=password_hash,
-            role=data.role,
-            email=data.email,
-            full_name=data.full_name,
-            actor=actor(request),
-        )
+    user = await users.create(
+        gateway.pool,
+        username=data.username,
+        password=data.password,
+        role=data.role,
+        email=data.email,
+        full_name=data.full_name,
+        actor=actor(request),
+    )
     return UserChanged(message="User created", user=user_view(user))
 
 
 @get("/{user_id:int}", operation_id="getUser", guards=[guards.admin])
 async def get_user(user_id: PathId, gateway: Gateway) -> UserReply:
-    async with gateway.pool.acquire() as conn:
-        return UserReply(user=user_view(await _existing(conn, user_id)))
+    return UserReply(user=user_view(await users.existing(gateway.pool, user_id)))
 
 
 @put("/{user_id:int}", operation_id="updateUser", guards=[guards.admin])
 async def update_user(
     user_id: PathId, data: UserUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> UserChanged:
-    wanted = given(data)
-    if "password" in wanted:
-        wanted["password_hash"] = hash_password(wanted.pop("password"))
     me: CurrentUser = request.scope["user"]
-    async with gateway.pool.acquire() as conn, conn.transaction():
-        await users.lock(conn)
-        user = await _existing(conn, user_id)
-        changes = accounts.user_changes(user, wanted)
-        admins = await users.active_admins(conn)
-        if refusal := accounts.update_refusal(me.id, user, changes, admins):
-            raise conflict(refusal)
-        if changes.get("email") and await users.taken(conn, None, changes["email"], user_id):
-            raise conflict("a user with this email already exists", "email")
-        if changes:
-            user = await users.update(conn, user_id, changes)
-            await emit(
-                conn,
-                UserUpdated(
-                    user_id=user.id,
-                    username=user.username,
-                    changes=accounts.changed_fields(changes),
-                    producer="gateway",
-                    actor=actor(request),
-                ),
-            )
-        if "password_hash" in changes or changes.get("status") == "disabled":
-            await sessions.revoke_user(conn, user_id)
+    user = await users.update(gateway.pool, user_id, given(data), me_id=me.id, actor=actor(request))
     return UserChanged(message="User updated", user=user_view(user))
 
 
 @delete("/{user_id:int}", operation_id="deleteUser", guards=[guards.admin], status_code=200)
 async def delete_user(user_id: PathId, request: Request[Any, Any, Any], gateway: Gateway) -> Message:
     me: CurrentUser = request.scope["user"]
-    async with gateway.pool.acquire() as conn, conn.transaction():
-        await users.lock(conn)
-        user = await _existing(conn, user_id)
-        if refusal := accounts.deletion_refusal(me.id, user, await users.active_admins(conn)):
-            raise conflict(refusal)
-        await users.delete(conn, user_id)
-        await emit(
-            conn,
-            UserDeleted(
-                user_id=user.id,
-                username=user.username,
-                role=user.role,  # type: ignore[arg-type]
-                producer="gateway",
-                actor=actor(request),
-            ),
-        )
+    user = await users.delete(gateway.pool, user_id, me_id=me.id, actor=actor(request))
     return Message(message=f"User '{user.username}' deleted")
 
 
 @get("/me", operation_id="getMyProfile", guards=[guards.viewer])
 async def my_profile(request: Request[Any, Any, Any], gateway: Gateway) -> Profile:
-    async with gateway.pool.acquire() as conn:
-        user = await _existing(conn, request.scope["user"].id)
+    user = await users.existing(gateway.pool, request.scope["user"].id)
     return Profile(user=profile_view(user), is_first_run=accounts.is_first_run(user))
 
 
@@ -197,20 +138,7 @@ async def my_profile(request: Request[Any, Any, Any], gateway: Gateway) -> Profi
 async def update_preferences(
     data: PreferencesUpdate, request: Request[Any, Any, Any], gateway: Gateway
 ) -> PreferencesChanged:
-    async with gateway.pool.acquire() as conn, conn.transaction():
-        user = await _existing(conn, request.scope["user"].id)
-        if changes := accounts.changed(user, given(data)):
-            user = await users.update(conn, user.id, changes)
-            await emit(
-                conn,
-                PreferencesUpdated(
-                    user_id=user.id,
-                    username=user.username,
-                    changes=changes,
-                    producer="gateway",
-                    actor=actor(request),
-                ),
-            )
+    user = await users.update_preferences(gateway.pool, request.scope["user"].id, given(data), actor(request))
     return PreferencesChanged(
         message="Preferences updated", user=Preferences(dark_mode=user.dark_mode, page_size=user.page_size)
     )

@@ -1,60 +1,56 @@
-"""Refresh-token families, revoked access tokens and login attempts."""
+"""Refresh tokens (stored only as digests, in families), revoked access tokens and login attempts."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
 
-from services.gateway.auth.tokens import digest, new_refresh_token
+
+class RefreshToken(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: int
+    family_id: uuid.UUID
+    used_at: datetime | None
+    revoked_at: datetime | None
+    expires_at: datetime
 
 
-class Redeemed(msgspec.Struct, frozen=True):
+class Family(msgspec.Struct, frozen=True):
     user_id: int
     family_id: uuid.UUID
 
 
-async def start_family(conn: asyncpg.Connection, user_id: int, ttl: timedelta) -> str:
-    return await _issue(conn, user_id, uuid.uuid4(), ttl)
-
-
-async def _issue(conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID, ttl: timedelta) -> str:
-    token = new_refresh_token()
+async def insert_refresh_token(
+    conn: asyncpg.Connection, token_hash: str, family_id: uuid.UUID, user_id: int, expires_at: datetime
+) -> None:
     await conn.execute(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)",
-        digest(token),
+        token_hash,
         family_id,
         user_id,
-        datetime.now(UTC) + ttl,
+        expires_at,
     )
-    return token
 
 
-async def rotate(conn: asyncpg.Connection, token: str, ttl: timedelta) -> tuple[int, str] | None:
-    """Trade a live refresh token for a new one in the same family.
-
-    Presenting a token that was already used means it was stolen or replayed:
-    the whole family is revoked and None returned.
-    """
+async def claim_refresh_token(conn: asyncpg.Connection, token_hash: str) -> RefreshToken | None:
+    """The token's row, locked until the caller's transaction ends."""
     row = await conn.fetchrow(
         """SELECT user_id, family_id, used_at, revoked_at, expires_at FROM refresh_tokens
            WHERE token_hash = $1 FOR UPDATE""",
-        digest(token),
+        token_hash,
     )
-    if row is None or row["revoked_at"] is not None or row["expires_at"] <= datetime.now(UTC):
-        return None
-    if row["used_at"] is not None:
-        await revoke_family(conn, row["family_id"])
-        return None
-    await conn.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", digest(token))
-    return row["user_id"], await _issue(conn, row["user_id"], row["family_id"], ttl)
+    return RefreshToken(**dict(row)) if row else None
 
 
-async def family_of(conn: asyncpg.Connection, token: str) -> Redeemed | None:
+async def mark_used(conn: asyncpg.Connection, token_hash: str) -> None:
+    await conn.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", token_hash)
+
+
+async def family_of(conn: asyncpg.Connection, token_hash: str) -> Family | None:
     row = await conn.fetchrow(
-        "SELECT user_id, family_id FROM refresh_tokens WHERE token_hash = $1", digest(token)
+        "SELECT user_id, family_id FROM refresh_tokens WHERE token_hash = $1", token_hash
     )
-    return Redeemed(row["user_id"], row["family_id"]) if row else None
+    return Family(row["user_id"], row["family_id"]) if row else None
 
 
 async def revoke_family(conn: asyncpg.Connection, family_id: uuid.UUID) -> None:

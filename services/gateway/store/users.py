@@ -1,12 +1,10 @@
+"""Accounts: who may sign in, with which role, and their preferences."""
+
 from datetime import datetime
 from typing import Any, TypeAlias
 
 import asyncpg
 import msgspec
-
-from contracts.envelope import Actor
-from contracts.events import UserCreated
-from libs.bus.outbox import emit
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
@@ -74,11 +72,9 @@ async def insert(
     username: str,
     password_hash: str,
     role: str,
-    actor: Actor,
     email: str | None = None,
     full_name: str | None = None,
 ) -> User:
-    """Insert a user and emit `user.created` in the caller's transaction."""
     row = await conn.fetchrow(
         f"""INSERT INTO users (username, email, full_name, password_hash, role)
             VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}""",
@@ -88,20 +84,7 @@ async def insert(
         password_hash,
         role,
     )
-    user = User(**dict(row))
-    await emit(
-        conn,
-        UserCreated(
-            user_id=user.id,
-            username=user.username,
-            role=user.role,  # type: ignore[arg-type]
-            email=email,
-            full_name=full_name,
-            producer="gateway",
-            actor=actor,
-        ),
-    )
-    return user
+    return User(**dict(row))
 
 
 async def record_login(conn: asyncpg.Connection, user_id: int) -> None:
