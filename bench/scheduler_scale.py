@@ -77,10 +77,10 @@ from contracts.rpc import Ping, Pong
 from libs import config
 from libs.bus.streams import provision_streams
 from libs.db import migrate
-from libs.testing import TestServers, test_servers
 from services.scheduler import timing
 from services.scheduler.app import MIGRATIONS
 from services.scheduler.settings import SchedulerSettings
+from tests.support.servers import TestServers, test_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

@@ -12,7 +12,7 @@ import asyncpg
 import nats
 import pytest
 
-from tests.e2e.conftest import Stack, wait_healthy
+from tests.support.stack import Stack, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
