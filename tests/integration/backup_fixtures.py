@@ -70,7 +70,7 @@ async def backup_api(
         running("executor", settings("executor", http_port=port, **EXECUTOR)),
         running("gateway", settings("gateway", http_port=port)),
     ):
-        async with await admin_client(database_url, f"http://127.0.0.1:{port}/api/v1", 30) as client:
+        async with admin_client(database_url, f"http://127.0.0.1:{port}/api/v1", 30) as client:
             client.data_dir = tmp_path  # type: ignore[attr-defined]
             yield client
 

@@ -37,7 +37,7 @@ async def api(stack_settings) -> AsyncIterator[httpx.AsyncClient]:
     """A running gateway and catalog, and an HTTP client logged in as the first admin."""
     async with running("gateway", stack_settings("gateway")), running("catalog", stack_settings("catalog")):
         base = f"http://127.0.0.1:{stack_settings.http_port}/api/v1"
-        async with await admin_client(stack_settings("gateway").database_url, base) as client:
+        async with admin_client(stack_settings("gateway").database_url, base) as client:
             yield client
 
 
