@@ -7,7 +7,7 @@ A benchmark, not a test: it prints a table and writes the numbers to bench/resul
 and exits 0 whether or not a target is met (non-zero only when something fails).
 
 - Lifeboat runs as a user runs it (`lifeboat up` with a data dir, ports and admin password of its
-  own, as bench/backup_vs_tools.py starts it), seeded over the HTTP API with --servers servers
+  own, as every benchmark starts it: bench/harness), seeded over the HTTP API with --servers servers
   (default 20) and --backups completed backups (default 60) of a small database made for the run
   on the machine's PostgreSQL at 127.0.0.1:5432 (dropped at the end).
 - wrk (Debian's package; `make bench` installs it when missing) runs on the same machine with
@@ -45,22 +45,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import harness
 import httpx
-from backup_vs_tools import (
-    PG_HOST,
-    PG_PORT,
-    PG_USER,
-    Api,
-    BenchError,
-    create_database,
-    drop_database,
-    lifeboat_up,
-    log,
-    psql,
-)
+from harness import RESULTS, ROOT, BenchError, log
+from harness.postgres import PG_HOST, PG_PORT, PG_USER, create_database, drop_database, psql
+from harness.stack import Api, lifeboat_up
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 OUTPUT = RESULTS / "list_routes.json"
 SCRIPT = ROOT / "bench" / "list_routes.lua"
 
@@ -84,7 +74,7 @@ class Target:
 
 
 def loadavg() -> float:
-    return round(os.getloadavg()[0], 2)
+    return harness.loadavg()[0]
 
 
 def seed(api: Api, source: str, servers: int, backups: int) -> None:

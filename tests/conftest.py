@@ -1,19 +1,9 @@
-import asyncio
-from collections.abc import Iterator
+"""Fixtures for every test come from plugins: the support package's servers and databases, and the
+integration tests' stacks (backup, engines, retention), so no test module imports a fixture."""
 
-import pytest
-
-from libs.bus.streams import provision_streams
-from libs.testing import TestServers, test_servers
-
-
-@pytest.fixture(scope="session")
-def servers() -> Iterator[TestServers]:
-    with test_servers() as running:
-        asyncio.run(provision_streams(running.nats.url))
-        yield running
-
-
-@pytest.fixture
-async def database_url(servers: TestServers) -> str:
-    return await servers.new_database()
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.integration.backup_fixtures",
+    "tests.integration.engine_fixtures",
+    "tests.integration.retention_fixtures",
+]

@@ -13,8 +13,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.e2e.conftest import ADMIN_PASSWORD, Stack
 from tests.e2e.test_stack import _events_stream_contents, _table_contents
+from tests.support.credentials import ADMIN_PASSWORD
+from tests.support.stack import Stack
 
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 PSQL = "/usr/bin/psql"

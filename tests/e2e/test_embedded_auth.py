@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from lifeboat.embedded import EmbeddedPostgres, free_port
-from tests.e2e.conftest import Stack, running_stack
+from tests.support.stack import Stack, running_stack
 
 PSQL = "/usr/bin/psql"
 pytestmark = pytest.mark.e2e

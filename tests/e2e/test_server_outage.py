@@ -11,8 +11,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, wait_healthy
 from tests.e2e.test_backup_crash import _register, big_database  # noqa: F401 (a fixture)
+from tests.support.stack import Stack, wait_healthy
 
 pytestmark = pytest.mark.e2e
 POLLED = ["/backups/{id}", "/servers", "/health"]

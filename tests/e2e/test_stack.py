@@ -13,7 +13,7 @@ import msgspec
 import nats
 import pytest
 
-from tests.e2e.conftest import Stack, wait_healthy
+from tests.support.stack import Stack, wait_healthy
 
 pytestmark = pytest.mark.e2e
 

@@ -2,22 +2,24 @@
 helpers to wait for a backup, restore or verification to finish through the API."""
 
 import asyncio
+import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import boto3
 import httpx
 import pytest
 
-from libs.testing import TestServers
-from libs.testing.s3 import moto_s3_server
-from libs.testing.services import running, settings_for
 from lifeboat.embedded import free_port
-from lifeboat.provision import ensure_first_admin
+from tests.support.credentials import admin_client
+from tests.support.s3 import moto_s3_server
+from tests.support.servers import TestServers
+from tests.support.services import running, settings_for
 
-ADMIN_PASSWORD = "admin-password-for-backup-tests"
 FINISHED = {"completed", "failed", "cancelled"}
 # Short leases and retries so that takeovers and retries happen within a test's patience.
 EXECUTOR = {
@@ -68,11 +70,7 @@ async def backup_api(
         running("executor", settings("executor", http_port=port, **EXECUTOR)),
         running("gateway", settings("gateway", http_port=port)),
     ):
-        await ensure_first_admin(database_url, "admin", ADMIN_PASSWORD)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=30) as client:
-            reply = await client.post("/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
-            reply.raise_for_status()
-            client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+        async with admin_client(database_url, f"http://127.0.0.1:{port}/api/v1", 30) as client:
             client.data_dir = tmp_path  # type: ignore[attr-defined]
             yield client
 
@@ -104,3 +102,53 @@ async def finished_restore(
 
 async def verified(client: httpx.AsyncClient, backup_id: int, timeout: float = 90.0) -> dict[str, Any]:
     return await wait_for(client, f"/backups/{backup_id}", lambda b: b["verification"] is not None, timeout)
+
+
+LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+
+
+@pytest.fixture
+async def pgbench_database():
+    name = f"lb_src_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(LOCAL_PG)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [PGBENCH, "-i", "-s", "1", "-q", "-h", "127.0.0.1", "-U", "postgres", name],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield name
+    finally:
+        for database in await admin.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{name}%"
+        ):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database["datname"]}" WITH (FORCE)')
+        await admin.close()
+
+
+async def add_postgres_database(client: httpx.AsyncClient, database_name: str, password: str = "pw") -> int:
+    server = await client.post(
+        "/servers",
+        json={
+            "name": f"pg-{uuid.uuid4().hex[:6]}",
+            "engine_type": "postgresql",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "credentials": {"username": "postgres", "password": password},
+        },
+    )
+    assert server.status_code == 201, server.text
+    database = await client.post(
+        "/databases",
+        json={
+            "name": f"db-{uuid.uuid4().hex[:6]}",
+            "database_type": "postgresql",
+            "engine_id": server.json()["id"],
+            "use_engine_credentials": True,
+            "database_name": database_name,
+        },
+    )
+    assert database.status_code in (200, 201), database.text
+    return int(database.json()["database"]["id"])

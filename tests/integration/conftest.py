@@ -11,12 +11,10 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from contracts import subjects
-from libs.testing import TestServers
-from libs.testing.services import running, settings_for
 from lifeboat.embedded import free_port
-from lifeboat.provision import ensure_first_admin
-
-ADMIN_PASSWORD = "admin-password-for-tests"
+from tests.support.credentials import admin_client
+from tests.support.servers import TestServers
+from tests.support.services import running, settings_for
 
 
 @pytest.fixture
@@ -38,12 +36,8 @@ async def stack_settings(servers: TestServers, database_url: str, tmp_path: Path
 async def api(stack_settings) -> AsyncIterator[httpx.AsyncClient]:
     """A running gateway and catalog, and an HTTP client logged in as the first admin."""
     async with running("gateway", stack_settings("gateway")), running("catalog", stack_settings("catalog")):
-        await ensure_first_admin(stack_settings("gateway").database_url, "admin", ADMIN_PASSWORD)
         base = f"http://127.0.0.1:{stack_settings.http_port}/api/v1"
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            reply = await client.post("/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
-            reply.raise_for_status()
-            client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+        async with admin_client(stack_settings("gateway").database_url, base) as client:
             yield client
 
 
@@ -78,8 +72,3 @@ async def audit_api(
     """`api` with the audit running too."""
     async with running("audit", stack_settings("audit")):
         yield api
-
-
-from tests.integration.backup_fixtures import backup_api, s3_endpoint  # noqa: E402  (fixtures)
-
-__all__ = ["backup_api", "s3_endpoint"]

@@ -22,7 +22,8 @@ from libs.crypto.keyring import create_keyring, load_keyring
 from libs.crypto.manifest import Manifest
 from libs.pipeline import Readable, read_stream, store_stream
 from libs.storage.local import LocalStorage
-from libs.testing.engine_data import (
+from services.executor.engines.base import DumpProcess, Engine, Target
+from tests.support.engine_data import (
     awkward_password,
     empty_mariadb_database,
     fill_redis,
@@ -34,7 +35,6 @@ from libs.testing.engine_data import (
     redis_server,
     sqlite_database,
 )
-from services.executor.engines.base import DumpProcess, Engine, Target
 
 ARTIFACT_KEY = "srv/b-1.lbart"
 

@@ -16,10 +16,10 @@ import nats
 import pytest
 
 from contracts import subjects
-from libs.testing import TestServers
-from libs.testing.engine_data import sqlite_database
-from libs.testing.services import running, settings_for
 from tests.integration.backup_fixtures import finished_backup
+from tests.support.engine_data import sqlite_database
+from tests.support.servers import TestServers
+from tests.support.services import running, settings_for
 
 
 @pytest.fixture

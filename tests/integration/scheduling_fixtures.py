@@ -10,48 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
-import msgspec
-import nats
-import nats.errors
 
-from contracts import subjects
-from contracts.rpc import RpcError
-from libs.bus.rpc import ERROR_HEADER
 from services.scheduler.clock import set_time
-
-Reply = TypeVar("Reply")
-
-
-class Refusal(Exception):
-    def __init__(self, error: RpcError) -> None:
-        super().__init__(f"{error.status} {error.detail}")
-        self.error = error
-
-
-async def ask(
-    nats_url: str, service: str, operation: str, request: msgspec.Struct, reply: type[Reply]
-) -> Reply:
-    """One RPC to a service, as the gateway makes it; waits for a service that is still starting."""
-    connection = await nats.connect(nats_url)
-    try:
-        for _ in range(300):
-            try:
-                answer = await connection.request(
-                    subjects.rpc(service, operation), msgspec.json.encode(request), timeout=10
-                )
-                break
-            except nats.errors.NoRespondersError:
-                await asyncio.sleep(0.1)
-        else:
-            raise TimeoutError(f"{service} never answered {operation}")
-    finally:
-        await connection.close()
-    if answer.headers and answer.headers.get(ERROR_HEADER):
-        raise Refusal(msgspec.json.decode(answer.data, type=RpcError))
-    return msgspec.json.decode(answer.data, type=reply)
 
 
 class Schedulers:

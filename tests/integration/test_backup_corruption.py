@@ -6,10 +6,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.integration.backup_fixtures import finished_backup, finished_restore, verified
-from tests.integration.test_backups_api import LOCAL_PG, _postgres_database, pgbench_database
-
-__all__ = ["pgbench_database"]
+from tests.integration.backup_fixtures import (
+    LOCAL_PG,
+    add_postgres_database,
+    finished_backup,
+    finished_restore,
+    verified,
+)
 
 
 def _flip_byte(path: Path) -> None:
@@ -27,7 +30,7 @@ def _truncate_final_chunk(path: Path) -> None:
     ("damage", "check"), [(_flip_byte, "encryption_validation"), (_truncate_final_chunk, "file_integrity")]
 )
 async def test_damaged_artifact_fails_verify_and_restore_refuses(backup_api, pgbench_database, damage, check):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     queued = (await backup_api.post(f"/databases/{database_id}/backup")).json()
     backup = await finished_backup(backup_api, queued["backup_id"])
     assert backup["status"] == "completed"

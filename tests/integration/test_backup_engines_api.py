@@ -7,9 +7,15 @@ from pathlib import Path
 
 import httpx
 
-from libs.testing.engine_data import fill_redis, mariadb_database, mariadb_user, redis_server, sqlite_database
-from libs.testing.fingerprint import fingerprint
 from tests.integration.backup_fixtures import finished_backup, finished_restore
+from tests.support.engine_data import (
+    fill_redis,
+    mariadb_database,
+    mariadb_user,
+    redis_server,
+    sqlite_database,
+)
+from tests.support.fingerprint import fingerprint
 
 
 async def _server(client: httpx.AsyncClient, engine: str, host: str, port: int, username, password) -> int:

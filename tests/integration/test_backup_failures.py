@@ -11,10 +11,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.integration.backup_fixtures import finished_backup
-from tests.integration.test_backups_api import _postgres_database, pgbench_database
-
-__all__ = ["pgbench_database"]
+from tests.integration.backup_fixtures import add_postgres_database, finished_backup
 
 
 def _artifacts(client: httpx.AsyncClient) -> list[Path]:
@@ -92,7 +89,7 @@ async def test_wrong_password_fails_as_authentication(backup_api):
 
 
 async def test_a_dump_tool_that_dies_mid_stream_never_completes(backup_api, pgbench_database):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     queued = (await backup_api.post(f"/databases/{database_id}/backup")).json()
 
     stop = threading.Event()
@@ -120,7 +117,7 @@ async def test_a_dump_tool_that_dies_mid_stream_never_completes(backup_api, pgbe
 
 
 async def test_unreachable_storage_fails_naming_it(backup_api, pgbench_database):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     await backup_api.put(f"/databases/{database_id}", json={"backup_destination": "offsite"})
     backup = await _backup(backup_api, database_id)
     assert backup["status"] == "failed" and backup["error_cause"] == "storage", backup
@@ -139,7 +136,7 @@ def full_disk(backup_api):
 
 
 async def test_a_full_disk_fails_and_leaves_no_file(backup_api, pgbench_database, full_disk):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     await backup_api.put(f"/databases/{database_id}", json={"backup_destination": "tiny"})
     backup = await _backup(backup_api, database_id)
     assert backup["status"] == "failed" and backup["error_cause"] == "storage", backup

@@ -7,10 +7,7 @@ import json
 import pytest
 import websockets
 
-from tests.integration.backup_fixtures import finished_backup
-from tests.integration.test_backups_api import _postgres_database, pgbench_database
-
-__all__ = ["pgbench_database"]
+from tests.integration.backup_fixtures import add_postgres_database, finished_backup
 
 
 def _ws_url(client) -> str:
@@ -18,7 +15,7 @@ def _ws_url(client) -> str:
 
 
 async def test_websocket_carries_progress_and_a_notification(backup_api, pgbench_database):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     token = backup_api.headers["Authorization"].split()[1]
     messages: list[dict] = []
     async with websockets.connect(_ws_url(backup_api)) as socket:

@@ -5,10 +5,12 @@ import uuid
 
 import asyncpg
 
-from tests.integration.backup_fixtures import finished_backup, finished_restore
-from tests.integration.test_backups_api import LOCAL_PG, _postgres_database, pgbench_database
-
-__all__ = ["pgbench_database"]
+from tests.integration.backup_fixtures import (
+    LOCAL_PG,
+    add_postgres_database,
+    finished_backup,
+    finished_restore,
+)
 
 
 async def _pg_server(client, port: int = 5432) -> int:
@@ -71,7 +73,7 @@ async def test_discovery_lists_sizes_and_import_creates_configurations(backup_ap
 
 
 async def test_cancel_stops_a_running_backup(backup_api, pgbench_database):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     backup_id = (await backup_api.post(f"/databases/{database_id}/backup")).json()["backup_id"]
     cancelled = await backup_api.post(f"/backups/{backup_id}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
@@ -82,7 +84,7 @@ async def test_cancel_stops_a_running_backup(backup_api, pgbench_database):
 
 
 async def test_dry_run_restore_changes_nothing(backup_api, pgbench_database):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     backup_id = (await backup_api.post(f"/databases/{database_id}/backup")).json()["backup_id"]
     assert (await finished_backup(backup_api, backup_id))["status"] == "completed"
     target = f"{pgbench_database}_dry"

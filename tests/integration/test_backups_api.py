@@ -2,67 +2,20 @@
 pg_dump → zstd → AES-GCM → local storage, then restore, verify, download, delete."""
 
 import hashlib
-import subprocess
-import uuid
 from pathlib import Path
 
-import asyncpg
 import boto3
 import httpx
-import pytest
 
-from libs.testing.fingerprint import fingerprint
 from services.executor.engines.base import Target
-from tests.integration.backup_fixtures import BUCKET, finished_backup, finished_restore, verified
-
-LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
-PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
-
-
-@pytest.fixture
-async def pgbench_database():
-    name = f"lb_src_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(LOCAL_PG)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [PGBENCH, "-i", "-s", "1", "-q", "-h", "127.0.0.1", "-U", "postgres", name],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield name
-    finally:
-        for database in await admin.fetch(
-            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{name}%"
-        ):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{database["datname"]}" WITH (FORCE)')
-        await admin.close()
-
-
-async def _postgres_database(client: httpx.AsyncClient, database_name: str, password: str = "pw") -> int:
-    server = await client.post(
-        "/servers",
-        json={
-            "name": f"pg-{uuid.uuid4().hex[:6]}",
-            "engine_type": "postgresql",
-            "host": "127.0.0.1",
-            "port": 5432,
-            "credentials": {"username": "postgres", "password": password},
-        },
-    )
-    assert server.status_code == 201, server.text
-    database = await client.post(
-        "/databases",
-        json={
-            "name": f"db-{uuid.uuid4().hex[:6]}",
-            "database_type": "postgresql",
-            "engine_id": server.json()["id"],
-            "use_engine_credentials": True,
-            "database_name": database_name,
-        },
-    )
-    assert database.status_code in (200, 201), database.text
-    return int(database.json()["database"]["id"])
+from tests.integration.backup_fixtures import (
+    BUCKET,
+    add_postgres_database,
+    finished_backup,
+    finished_restore,
+    verified,
+)
+from tests.support.fingerprint import fingerprint
 
 
 def _target(name: str) -> Target:
@@ -70,7 +23,7 @@ def _target(name: str) -> Target:
 
 
 async def test_postgres_backup_restores_verifies_downloads_and_deletes(backup_api, pgbench_database):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
 
     queued = await backup_api.post(f"/databases/{database_id}/backup")
     assert queued.status_code == 202, queued.text
@@ -127,7 +80,7 @@ async def test_postgres_backup_restores_verifies_downloads_and_deletes(backup_ap
 async def test_backup_to_s3_restores_and_downloads_by_presigned_url(
     backup_api, pgbench_database, s3_endpoint
 ):
-    database_id = await _postgres_database(backup_api, pgbench_database)
+    database_id = await add_postgres_database(backup_api, pgbench_database)
     await backup_api.put(f"/databases/{database_id}", json={"backup_destination": "s3"})
     queued = (await backup_api.post(f"/databases/{database_id}/backup")).json()
     backup = await finished_backup(backup_api, queued["backup_id"])

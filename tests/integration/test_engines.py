@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from libs.testing.engine_data import LOCAL_POSTGRES, postgres_database, unique_name
-from libs.testing.fingerprint import fingerprint
 from lifeboat.embedded import free_port
 from services.executor.engines import engine_for
 from services.executor.engines.base import EngineError, MaskRule, Target
@@ -21,36 +19,12 @@ from services.executor.engines.process import ToolProcess, tool_env
 from tests.integration.engine_fixtures import (
     Artifacts,
     KillAfter,
-    artifacts,
     back_up,
-    maria_source,
-    maria_user,
-    mask_target,
     masked_tables,
-    pgbench_source,
-    redis_empty,
-    redis_source,
     scan_while,
-    scram_server,
-    scram_source,
-    sqlite_source,
-    workdir,
 )
-
-# pytest finds fixtures among a test module's names; these are defined in engine_fixtures.
-ENGINE_FIXTURES = (
-    artifacts,
-    maria_source,
-    maria_user,
-    mask_target,
-    pgbench_source,
-    redis_empty,
-    redis_source,
-    scram_server,
-    scram_source,
-    sqlite_source,
-    workdir,
-)
+from tests.support.engine_data import LOCAL_POSTGRES, postgres_database, unique_name
+from tests.support.fingerprint import fingerprint
 
 ENGINES = ["postgresql", "mariadb", "sqlite", "redis"]
 # The password-checking source of each engine (SQLite has no server, its source is a file).

@@ -9,7 +9,7 @@ import pytest
 
 from libs.crypto import Keyring, load_keyring
 from services.gateway.auth.tokens import AccessTokens
-from tests.integration.conftest import ADMIN_PASSWORD
+from tests.support.credentials import ADMIN_PASSWORD
 
 PASSWORD = "operator-password-1"
 NEW_PASSWORD = "changed-password-2"

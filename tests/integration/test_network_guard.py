@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from libs.testing import TestServers
-from libs.testing.services import running
 from tests.integration.backup_fixtures import finished_backup
+from tests.support.servers import TestServers
+from tests.support.services import running
 
 NOTATIONS = ["127.0.0.1", "localhost", "0.0.0.0", "2130706433", "0x7f000001", "127.1"]
 ENGINES = ["postgresql", "mysql", "redis"]

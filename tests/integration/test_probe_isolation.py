@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from libs.testing.services import running
+from tests.support.services import running
 
 PROBE_TIMEOUT = 3.0
 MARGIN = 2.0

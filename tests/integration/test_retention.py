@@ -12,11 +12,8 @@ from tests.integration.retention_fixtures import (
     make_backup,
     make_database,
     make_policy,
-    retention_api,
     until,
 )
-
-__all__ = ["retention_api"]
 
 
 def _artifacts(client: httpx.AsyncClient) -> set[str]:

@@ -18,12 +18,10 @@ from tests.integration.retention_fixtures import (
     make_backup,
     make_database,
     make_policy,
-    retention_api,
     retention_caught_up,
     until,
 )
 
-__all__ = ["retention_api"]
 UNKNOWN = 987_654_321
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from libs.storage import StorageError
 from libs.storage.s3 import MAX_PARTS, MIN_PART_SIZE, TARGET_PARTS, MiB, S3Storage, S3Upload, part_size_for
-from libs.testing.s3 import moto_s3_server
 from lifeboat.embedded import free_port
+from tests.support.s3 import moto_s3_server
 
 ACCESS_KEY = "lifeboat-test-key"
 SECRET_KEY = "lifeboat-test-secret-never-logged"

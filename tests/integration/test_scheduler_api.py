@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from libs.testing.services import running
 from lifeboat.provision import ensure_first_admin
 from services.scheduler.timing import INTERVALS
-from tests.integration.conftest import ADMIN_PASSWORD
+from tests.support.credentials import ADMIN_PASSWORD
+from tests.support.services import running
 
 SERVER = {
     "name": "Production DB Server",

@@ -17,9 +17,10 @@ from contracts.schedules import (
     SchedulerStatusQuery,
     ScheduleView,
 )
-from libs.testing.services import running
 from services.scheduler import timing
-from tests.integration.scheduling_fixtures import ask, schedulers
+from tests.integration.scheduling_fixtures import schedulers
+from tests.support.rpc import ask
+from tests.support.services import running
 
 START = datetime(2026, 10, 24, 17, 35, tzinfo=UTC)  # the evening before Europe's clocks go back
 SCHEDULES = [

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from libs.confinement import OUTSIDE_ROOTS
-from libs.testing.engine_data import sqlite_database
 from tests.integration.backup_fixtures import finished_backup, finished_restore
+from tests.support.engine_data import sqlite_database
 
 LEAKS = ("does not exist", "not a SQLite database", "is a directory", "passwd", "exists")
 

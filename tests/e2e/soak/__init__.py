@@ -17,12 +17,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.e2e.conftest import running_stack, wait_healthy
 from tests.e2e.soak import invariants
 from tests.e2e.soak.api import Answers, SoakApi
 from tests.e2e.soak.chaos import Chaos
 from tests.e2e.soak.invariants import Verdict
 from tests.e2e.soak.workload import Requests, register, sources
+from tests.support.stack import running_stack, wait_healthy
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import ADMIN_PASSWORD, Stack
+from tests.support.credentials import ADMIN_PASSWORD
+from tests.support.stack import Stack
 
 NO_ANSWER = "no answer"  # the gateway was not there: refused or dropped the connection
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import psutil
 
 from contracts import subjects
-from tests.e2e.conftest import Stack
+from tests.support.stack import Stack
 
 SERVERS = ("nats", "postgres")
 JOB_WAIT_SECONDS = 5

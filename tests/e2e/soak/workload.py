@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from libs.testing.engine_data import pgbench_database, sqlite_database
 from tests.e2e.soak.api import NO_ANSWER, SoakApi
+from tests.support.engine_data import pgbench_database, sqlite_database
 
 SETUP_TIMEOUT = 120
 

@@ -1,0 +1,1 @@
+"""The parts of bench/scheduler_scale.py: schedule rows, scheduler processes, the two parts, the report."""
