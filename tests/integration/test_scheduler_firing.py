@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts.catalog import CreateServer, ServerView
+from contracts.catalog import CreateServer
+from contracts.operations.catalog import Catalog
+from contracts.operations.scheduler import Scheduler
 from contracts.schedules import (
     ControlScheduler,
     CreateSchedule,
-    SchedulerStatus,
     SchedulerStatusQuery,
-    ScheduleView,
 )
 from services.scheduler import timing
 from tests.integration.scheduling_fixtures import schedulers
@@ -52,11 +52,7 @@ def expected_fires(count: int) -> tuple[dict[str, list[datetime]], datetime]:
 
 async def catalog_server(nats_url: str) -> int:
     server = await ask(
-        nats_url,
-        "catalog",
-        "create_server",
-        CreateServer(name="files", engine_type="sqlite", host="localhost"),
-        ServerView,
+        nats_url, Catalog.create_server, CreateServer(name="files", engine_type="sqlite", host="localhost")
     )
     return server.id
 
@@ -80,8 +76,7 @@ async def test_two_schedulers_fire_each_time_exactly_once_through_a_kill(stack_s
             for name, cron, zone, interval in SCHEDULES:
                 created = await ask(
                     catalog.nats_url,
-                    "scheduler",
-                    "create_schedule",
+                    Scheduler.create_schedule,
                     CreateSchedule(
                         name=name,
                         server_id=server_id,
@@ -90,7 +85,6 @@ async def test_two_schedulers_fire_each_time_exactly_once_through_a_kill(stack_s
                         timezone=zone,
                         interval_hours=interval,
                     ),
-                    ScheduleView,
                 )
                 ids[name] = created.id
             first_holder = await group.until(group.holder_pid, what="a lease holder")
@@ -161,22 +155,16 @@ async def test_missed_fires_run_once_and_a_stopped_scheduler_stays_stopped(stack
             await group.until(group.holder_pid, what="a lease holder")
             hourly = await ask(
                 catalog.nats_url,
-                "scheduler",
-                "create_schedule",
+                Scheduler.create_schedule,
                 CreateSchedule(
                     name="hourly",
                     server_id=server_id,
                     database_name="/data/a.db",
                     cron_expression="0 * * * *",
                 ),
-                ScheduleView,
             )
             stopped = await ask(
-                catalog.nats_url,
-                "scheduler",
-                "control_scheduler",
-                ControlScheduler(action="stop"),
-                SchedulerStatus,
+                catalog.nats_url, Scheduler.control_scheduler, ControlScheduler(action="stop")
             )
             assert stopped.running is False
             process.send_signal(signal.SIGTERM)
@@ -185,19 +173,11 @@ async def test_missed_fires_run_once_and_a_stopped_scheduler_stays_stopped(stack
             await group.until(group.holder_pid, what="a lease holder after restart")
             group.set_time(START + timedelta(days=3, minutes=5))
             await _sleep_a_few_ticks()
-            status = await ask(
-                catalog.nats_url, "scheduler", "scheduler_status", SchedulerStatusQuery(), SchedulerStatus
-            )
+            status = await ask(catalog.nats_url, Scheduler.scheduler_status, SchedulerStatusQuery())
             assert status.running is False
             assert (await group.query("SELECT count(*) AS n FROM scheduler.fires"))[0]["n"] == 0
 
-            await ask(
-                catalog.nats_url,
-                "scheduler",
-                "control_scheduler",
-                ControlScheduler(action="start"),
-                SchedulerStatus,
-            )
+            await ask(catalog.nats_url, Scheduler.control_scheduler, ControlScheduler(action="start"))
 
             async def fires() -> list:
                 return await group.query(
@@ -210,9 +190,7 @@ async def test_missed_fires_run_once_and_a_stopped_scheduler_stays_stopped(stack
             assert [r["fire_at"] for r in fired] == [
                 datetime(2026, 10, 27, 17, 0, tzinfo=UTC)
             ]  # 72 missed, one fire
-            after = await ask(
-                catalog.nats_url, "scheduler", "scheduler_status", SchedulerStatusQuery(), SchedulerStatus
-            )
+            after = await ask(catalog.nats_url, Scheduler.scheduler_status, SchedulerStatusQuery())
             assert after.running is True and after.active_schedules == 1
 
 

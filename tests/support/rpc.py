@@ -6,21 +6,17 @@ from typing import TypeVar
 
 import msgspec
 
+from contracts.operations import Operation
 from libs.bus.broker import make_broker
 from libs.bus.rpc import ServiceUnavailable, call
 
-Reply = TypeVar("Reply")
+Req = TypeVar("Req", bound=msgspec.Struct)
+Rep = TypeVar("Rep")
 
 
 async def ask(
-    nats_url: str,
-    service: str,
-    operation: str,
-    request: msgspec.Struct,
-    reply: type[Reply],
-    timeout: float = 10.0,
-    patience: float = 30.0,
-) -> Reply:
+    nats_url: str, operation: Operation[Req, Rep], request: Req, timeout: float = 10.0, patience: float = 30.0
+) -> Rep:
     """One RPC, as the gateway makes it; waits up to `patience` seconds for a service that is still
     starting. A refusal raises `libs.errors.Refused`."""
     broker = make_broker(nats_url, "tests")
@@ -29,7 +25,7 @@ async def ask(
         deadline = time.monotonic() + patience
         while True:
             try:
-                return await call(broker, service, operation, request, reply, timeout)
+                return await call(broker, operation, request, timeout=timeout)
             except ServiceUnavailable:
                 if time.monotonic() > deadline:
                     raise
