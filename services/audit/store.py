@@ -7,8 +7,8 @@ import asyncpg
 import msgspec
 
 from contracts.audit import AuditEntry, ExportLogs, ListLogs, LogFilter, Stats, UserCount
-from services.audit import chain
-from services.audit.chain import AuditRecord, ChainedRow
+from services.audit import domain
+from services.audit.domain import AuditRecord, ChainedRow
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
@@ -28,7 +28,7 @@ async def append(conn: asyncpg.Connection, record: AuditRecord) -> int:
     # jsonb normalises numbers (1e20 comes back as 100000000000000000000): hash what it returns.
     details = await conn.fetchval("SELECT $1::jsonb", record.details)
     record = msgspec.structs.replace(record, details=details)
-    digest = chain.link(prev_hash, record)
+    digest = domain.link(prev_hash, record)
     values = msgspec.structs.asdict(record)
     columns = ", ".join([*values, "prev_hash", "hash"])
     params = ", ".join(f"${i}" for i in range(1, len(values) + 3))
