@@ -10,7 +10,7 @@ from contracts.audit import AuditEntry, ExportLogs, ListLogs, LogFilter, Stats, 
 from services.audit import domain
 from services.audit.domain import AuditRecord, ChainedRow
 
-Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
+Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 ENTRY = """id, user_id, username, action, resource_type, resource_id, resource_name, details,
            ip_address, status, error_message, occurred_at, created_at, event_id::text AS event_id,
@@ -40,7 +40,7 @@ async def append(conn: asyncpg.Connection, record: AuditRecord) -> int:
     return row_id
 
 
-async def list_logs(db: Executor, query: ListLogs) -> tuple[list[AuditEntry], int]:
+async def list_logs(db: Db, query: ListLogs) -> tuple[list[AuditEntry], int]:
     where, params = _where(query)
     total = await db.fetchval(f"SELECT count(*) FROM audit_log {where}", *params)
     rows = await db.fetch(
@@ -51,7 +51,7 @@ async def list_logs(db: Executor, query: ListLogs) -> tuple[list[AuditEntry], in
     return [AuditEntry(**dict(r)) for r in rows], int(total)
 
 
-async def export_page(db: Executor, query: ExportLogs) -> list[AuditEntry]:
+async def export_page(db: Db, query: ExportLogs) -> list[AuditEntry]:
     """A page keyed by id rather than offset, so rows appended during an export do not shift it."""
     where, params = _where(query, before_id=query.before_id)
     rows = await db.fetch(
@@ -61,7 +61,7 @@ async def export_page(db: Executor, query: ExportLogs) -> list[AuditEntry]:
     return [AuditEntry(**dict(r)) for r in rows]
 
 
-async def stats(db: Executor, query: LogFilter) -> Stats:
+async def stats(db: Db, query: LogFilter) -> Stats:
     where, params = _where(query)
     total = await db.fetchval(f"SELECT count(*) FROM audit_log {where}", *params)
     by: dict[str, dict[str, int]] = {}
