@@ -7,10 +7,10 @@ import asyncpg
 import msgspec
 
 from contracts.audit import AuditEntry, ExportLogs, ListLogs, LogFilter, Stats, UserCount
-from services.audit import chain
-from services.audit.chain import AuditRecord, ChainedRow
+from services.audit import domain
+from services.audit.domain import AuditRecord, ChainedRow
 
-Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
+Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 ENTRY = """id, user_id, username, action, resource_type, resource_id, resource_name, details,
            ip_address, status, error_message, occurred_at, created_at, event_id::text AS event_id,
@@ -28,7 +28,7 @@ async def append(conn: asyncpg.Connection, record: AuditRecord) -> int:
     # jsonb normalises numbers (1e20 comes back as 100000000000000000000): hash what it returns.
     details = await conn.fetchval("SELECT $1::jsonb", record.details)
     record = msgspec.structs.replace(record, details=details)
-    digest = chain.link(prev_hash, record)
+    digest = domain.link(prev_hash, record)
     values = msgspec.structs.asdict(record)
     columns = ", ".join([*values, "prev_hash", "hash"])
     params = ", ".join(f"${i}" for i in range(1, len(values) + 3))
@@ -40,7 +40,7 @@ async def append(conn: asyncpg.Connection, record: AuditRecord) -> int:
     return row_id
 
 
-async def list_logs(db: Executor, query: ListLogs) -> tuple[list[AuditEntry], int]:
+async def list_logs(db: Db, query: ListLogs) -> tuple[list[AuditEntry], int]:
     where, params = _where(query)
     total = await db.fetchval(f"SELECT count(*) FROM audit_log {where}", *params)
     rows = await db.fetch(
@@ -51,7 +51,7 @@ async def list_logs(db: Executor, query: ListLogs) -> tuple[list[AuditEntry], in
     return [AuditEntry(**dict(r)) for r in rows], int(total)
 
 
-async def export_page(db: Executor, query: ExportLogs) -> list[AuditEntry]:
+async def export_page(db: Db, query: ExportLogs) -> list[AuditEntry]:
     """A page keyed by id rather than offset, so rows appended during an export do not shift it."""
     where, params = _where(query, before_id=query.before_id)
     rows = await db.fetch(
@@ -61,7 +61,7 @@ async def export_page(db: Executor, query: ExportLogs) -> list[AuditEntry]:
     return [AuditEntry(**dict(r)) for r in rows]
 
 
-async def stats(db: Executor, query: LogFilter) -> Stats:
+async def stats(db: Db, query: LogFilter) -> Stats:
     where, params = _where(query)
     total = await db.fetchval(f"SELECT count(*) FROM audit_log {where}", *params)
     by: dict[str, dict[str, int]] = {}

@@ -9,22 +9,21 @@ from libs.crypto import load_keyring
 from libs.netguard.resolver import lifeboat_policy
 from libs.runtime import Runtime
 from libs.storage.destinations import Destinations
-from services.executor.context import JobContext
+from services.executor.consumers import Worker
 from services.executor.gate import Gate
-from services.executor.probes import Probes
-from services.executor.settings import ExecutorSettings
+from services.executor.handlers import ProbeHandlers
+from services.executor.jobs.context import JobContext
+from services.executor.settings import ExecutorSettings as Settings
 from services.executor.workarea import WorkArea
-from services.executor.worker import Worker
 
 MIGRATIONS = "services.executor.migrations"
 log = logging.getLogger("lifeboat.executor")
-Settings = ExecutorSettings
 __all__ = ["MIGRATIONS", "Settings", "wire"]
 
 
 async def wire(runtime: Runtime) -> None:
     settings = runtime.settings
-    assert isinstance(settings, ExecutorSettings)
+    assert isinstance(settings, Settings)
     allow, deny = settings.network_ranges()
     policy = await lifeboat_policy(
         nats_url=settings.nats_url,
@@ -43,12 +42,11 @@ async def wire(runtime: Runtime) -> None:
         keyring=load_keyring(settings.master_key_path),
         destinations=Destinations(settings),
         instance=runtime.instance,
-        gate=Gate(policy, settings.sqlite_root_paths, runtime.pool),
+        gate=Gate(policy, settings.sqlite_root_paths, runtime.pool, runtime.outbox),
         work_area=work_area,
     )
-    probes = Probes(ctx)
+    probes = ProbeHandlers(ctx)
     concurrency = settings.probe_concurrency
     rpc.serve(runtime.broker, Executor.test_connection, probes.test_connection, concurrency=concurrency)
     rpc.serve(runtime.broker, Executor.discover, probes.discover, concurrency=concurrency)
-    worker = Worker(runtime.pool, ctx, runtime.stop)
-    runtime.background.append(worker.run)
+    runtime.background.append(Worker(runtime.pool, runtime.outbox, ctx, runtime.stop).run)

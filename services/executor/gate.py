@@ -20,15 +20,15 @@ import asyncpg
 from contracts.connections import Endpoint
 from contracts.envelope import SYSTEM, Actor
 from contracts.events import ConnectionRefused
-from libs.bus.outbox import emit
+from libs.bus.outbox import Outbox
 from libs.confinement import OUTSIDE_ROOTS, confined
 from libs.netguard import Policy, TargetNotAllowed
 from libs.netguard.resolver import admit
+from services.executor import store
 from services.executor.engines.base import Target, unreachable
 
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "redis": 6379}
 DEFAULT_HOST = "127.0.0.1"  # what every engine connected to when a server named no host
-PRODUCER = "executor"
 
 
 class TargetRefused(Exception):
@@ -58,6 +58,7 @@ class Gate:
     policy: Policy
     sqlite_roots: tuple[Path, ...]
     pool: asyncpg.Pool
+    outbox: Outbox
 
     async def target(self, endpoint: Endpoint, password: str | None, attempt: Attempt) -> Target:
         """The Target for `endpoint`, or TargetRefused (after recording the refusal)."""
@@ -98,7 +99,5 @@ class Gate:
             restore_id=attempt.restore_id,
             actor=attempt.actor,
             correlation_id=attempt.correlation_id,
-            producer=PRODUCER,
         )
-        async with self.pool.acquire() as conn:
-            await emit(conn, event)
+        await store.record(self.pool, self.outbox, event)

@@ -4,19 +4,14 @@ answers health pings; its capability arrives with its own issue."""
 from contracts import subjects
 from libs.bus.consumer import consume
 from libs.bus.streams import EVENTS
-from libs.config import ServiceSettings as Settings
 from libs.runtime import Runtime
-from services.notifier import handlers
+from services.notifier.consumers import DURABLE, EventWatcher
+from services.notifier.settings import NotifierSettings as Settings
 
-MIGRATIONS = None
+MIGRATIONS = "services.notifier.migrations"
 __all__ = ["MIGRATIONS", "Settings", "wire"]
 
 
 async def wire(runtime: Runtime) -> None:
-    consume(
-        runtime.broker,
-        stream=EVENTS,
-        subject=subjects.ALL_EVENTS,
-        durable="notifier",
-        handle=handlers.on_event,
-    )
+    consume(runtime.broker, stream=EVENTS, subject=subjects.ALL_EVENTS, durable=DURABLE,
+            handle=EventWatcher().handle)

@@ -7,8 +7,8 @@ import msgspec
 
 from contracts.envelope import Actor
 from contracts.events import LoginFailed, ServerCreated
-from services.audit import chain
-from services.audit.chain import GENESIS, ChainCheck, ChainedRow
+from services.audit import domain as chain
+from services.audit.domain import GENESIS, ChainCheck, ChainedRow
 
 
 def _server_created(n: int = 1) -> ServerCreated:

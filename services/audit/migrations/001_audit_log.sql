@@ -1,5 +1,5 @@
 -- Every event, once. Each row's hash covers its fields and the previous row's hash
--- (services/audit/chain.py), so an edit, a deletion or a reordering breaks verification.
+-- (services/audit/domain.py), so an edit, a deletion or a reordering breaks verification.
 CREATE TABLE audit_log (
     id bigserial PRIMARY KEY,
     event_id uuid NOT NULL UNIQUE,

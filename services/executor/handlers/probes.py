@@ -11,13 +11,20 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from contracts.connections import ConnectionResult, DiscoveredDatabase, Discovery, ProbeEndpoint
+from contracts.connections import (
+    ConnectionResult,
+    DiscoveredDatabase,
+    DiscoverEndpoint,
+    Discovery,
+    ProbeEndpoint,
+    TestEndpoint,
+)
 from libs.crypto import SealError
 from libs.errors import Refused
-from services.executor.context import JobContext
 from services.executor.engines import engine_for
 from services.executor.engines.base import Engine, EngineError, Target
 from services.executor.gate import Attempt, TargetRefused
+from services.executor.jobs.context import JobContext
 
 T = TypeVar("T")
 ERROR_TYPES = {
@@ -29,7 +36,7 @@ ERROR_TYPES = {
 }
 
 
-class Probes:
+class ProbeHandlers:
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
         self.timeout = ctx.settings.probe_timeout_seconds
@@ -69,7 +76,7 @@ class Probes:
             message = f"timed out: {where} did not answer within {self.timeout:g} s"
             raise EngineError("unreachable", message) from None
 
-    async def test_connection(self, request: ProbeEndpoint) -> ConnectionResult:
+    async def test_connection(self, request: TestEndpoint) -> ConnectionResult:
         started = time.monotonic()
         try:
             await self._probe(request, "test_connection", lambda e, t: e.test_connection(t))
@@ -84,7 +91,7 @@ class Probes:
             success=True, message="Connection successful", latency_ms=elapsed, duration_ms=elapsed
         )
 
-    async def discover(self, request: ProbeEndpoint) -> Discovery:
+    async def discover(self, request: DiscoverEndpoint) -> Discovery:
         try:
             target, found = await self._probe(request, "discover", lambda e, t: e.discover(t))
         except EngineError as exc:

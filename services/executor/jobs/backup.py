@@ -7,8 +7,11 @@ died before it could report it)."""
 
 import contextlib
 import time
+from pathlib import Path
 
-from contracts.backups import BeginBackup
+from nats.aio.client import Client
+
+from contracts.backups import BackupSpec, BeginBackup
 from contracts.events import BackupCompleted, BackupFailed
 from contracts.jobs import BackupJob
 from contracts.operations.catalog import Catalog
@@ -16,18 +19,15 @@ from libs.crypto.artifact import ArtifactWriter
 from libs.crypto.manifest import Manifest, manifest_key
 from libs.pipeline import store_stream
 from libs.storage import Storage
-from services.executor.context import JobContext, JobFailure
+from services.executor.domain import JobFailure, attempt_key
 from services.executor.engines import engine_for
+from services.executor.engines.base import Engine, Target
 from services.executor.gate import Attempt
-from services.executor.leases import Lease
-from services.executor.progress import Progress
+from services.executor.jobs.context import JobContext
+from services.executor.jobs.progress import Progress
+from services.executor.store import Lease
 
 PHASES = ["connecting", "dumping", "finalizing"]
-ARTIFACT_SUFFIX = ".lbart"
-
-
-def attempt_key(base: str, fence: int) -> str:
-    return f"{base}.a{fence}{ARTIFACT_SUFFIX}"
 
 
 async def _clear_earlier_attempts(storage: Storage, base: str, fence: int) -> None:
@@ -38,7 +38,7 @@ async def _clear_earlier_attempts(storage: Storage, base: str, fence: int) -> No
         await storage.delete(manifest_key(key))
 
 
-async def run(job: BackupJob, lease: Lease, ctx: JobContext, nc) -> BackupCompleted:  # type: ignore[no-untyped-def]
+async def run(job: BackupJob, lease: Lease, ctx: JobContext, nc: Client) -> BackupCompleted:
     spec = await ctx.begin(
         Catalog.begin_backup,
         BeginBackup(job_id=job.id, backup_id=job.backup_id, fence=lease.fence, executor=ctx.instance)
@@ -69,11 +69,19 @@ async def run(job: BackupJob, lease: Lease, ctx: JobContext, nc) -> BackupComple
         tool_version=manifest.tool_version,
         file_format=engine.file_format,
         duration_seconds=time.monotonic() - started,
-        producer="executor",
     )
 
 
-async def _dump_into(storage, key, spec, engine, target, ctx, progress, workdir) -> Manifest:  # type: ignore[no-untyped-def]
+async def _dump_into(
+    storage: Storage,
+    key: str,
+    spec: BackupSpec,
+    engine: Engine,
+    target: Target,
+    ctx: JobContext,
+    progress: Progress,
+    workdir: Path,
+) -> Manifest:
     """Run the dump into `key`; the artifact is committed only if the tool succeeded. A
     connection test first, so that a wrong password or a missing database is reported as such
     rather than as a failed tool."""
@@ -115,5 +123,4 @@ def failed(job: BackupJob, lease: Lease, failure: JobFailure) -> BackupFailed:
         fence=lease.fence,
         cause=failure.cause,
         error=failure.message,
-        producer="executor",
     )

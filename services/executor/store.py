@@ -1,4 +1,4 @@
-"""Job leases with fencing tokens, in the executor's schema.
+"""The executor's SQL: job leases with fencing tokens, and the events it records in the outbox.
 
 A worker claims a job before running it; the claim succeeds when nobody holds the job or the
 holder's lease expired (it stopped heart-beating: killed, paused, partitioned). Each claim
@@ -7,16 +7,20 @@ job is finished (its outcome emitted through the outbox) only in a transaction t
 the token — so a stale worker can neither extend nor complete a job someone else took over.
 """
 
-from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
+import msgspec
+
+from contracts.envelope import Event
+from libs.bus.outbox import Outbox
 
 Claim = Literal["claimed", "held", "done"]
 
 
-@dataclass(frozen=True)
-class Lease:
+class Lease(msgspec.Struct, frozen=True):
+    """A claim on one job: `fence` is its token, `attempts` how many claims the job has had."""
+
     job_id: str
     fence: int
     attempts: int
@@ -41,7 +45,7 @@ async def claim(
         seconds,
     )
     if row is not None:
-        return "claimed", Lease(job_id, row["fence"], row["attempts"]), 0.0
+        return "claimed", Lease(job_id, *row), 0.0
     current = await pool.fetchrow(
         "SELECT state, extract(epoch FROM expires_at - now()) AS left FROM leases WHERE job_id = $1", job_id
     )
@@ -52,7 +56,7 @@ async def claim(
 
 async def extend(pool: asyncpg.Pool, lease: Lease, seconds: float) -> bool:
     """Heartbeat: False when the lease was lost (another worker holds a newer fence)."""
-    result = await pool.execute(
+    result: str = await pool.execute(
         """UPDATE leases SET expires_at = now() + make_interval(secs => $3), updated_at = now()
            WHERE job_id = $1 AND fence = $2 AND state = 'running'""",
         lease.job_id,
@@ -62,15 +66,21 @@ async def extend(pool: asyncpg.Pool, lease: Lease, seconds: float) -> bool:
     return result.endswith(" 1")
 
 
-async def finish(conn: asyncpg.Connection, lease: Lease) -> bool:
-    """Mark the job done in the caller's transaction; False (nothing changed) when stale."""
-    result = await conn.execute(
-        """UPDATE leases SET state = 'done', updated_at = now()
-           WHERE job_id = $1 AND fence = $2 AND state = 'running'""",
-        lease.job_id,
-        lease.fence,
-    )
-    return result.endswith(" 1")
+async def finish(pool: asyncpg.Pool, outbox: Outbox, lease: Lease, outcome: Event | None) -> bool:
+    """Mark the job done and emit its outcome, in one transaction that checks the fence; False
+    (nothing changed, nothing emitted) when the lease is stale."""
+    async with pool.acquire() as conn, conn.transaction():
+        result: str = await conn.execute(
+            """UPDATE leases SET state = 'done', updated_at = now()
+               WHERE job_id = $1 AND fence = $2 AND state = 'running'""",
+            lease.job_id,
+            lease.fence,
+        )
+        if not result.endswith(" 1"):
+            return False
+        if outcome is not None:
+            await outbox.emit(conn, outcome)
+    return True
 
 
 async def release(pool: asyncpg.Pool, lease: Lease) -> None:
@@ -81,3 +91,9 @@ async def release(pool: asyncpg.Pool, lease: Lease) -> None:
         lease.job_id,
         lease.fence,
     )
+
+
+async def record(pool: asyncpg.Pool, outbox: Outbox, event: Event) -> None:
+    """Emit `event` on its own, with no change beside it (a refused connection)."""
+    async with pool.acquire() as conn:
+        await outbox.emit(conn, event)

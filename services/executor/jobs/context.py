@@ -17,6 +17,7 @@ from libs.crypto.artifact import ArtifactError
 from libs.errors import Refused
 from libs.storage import StorageError
 from libs.storage.destinations import DestinationError, Destinations
+from services.executor.domain import Abandon, JobFailure
 from services.executor.engines.base import EngineError, Target
 from services.executor.gate import Attempt, Gate, TargetRefused
 from services.executor.settings import ExecutorSettings
@@ -24,27 +25,10 @@ from services.executor.workarea import WorkArea
 
 Req = TypeVar("Req", bound=msgspec.Struct)
 Rep = TypeVar("Rep")
-TRANSIENT_CAUSES = {"unreachable", "tool_failed", "storage", "catalog_unavailable"}
-
-
-class JobFailure(Exception):
-    """The job did not succeed; `cause` is a short name people filter by, `message` says why."""
-
-    def __init__(self, cause: str, message: str) -> None:
-        super().__init__(message)
-        self.cause = cause
-        self.message = message
-
-    @property
-    def transient(self) -> bool:
-        return self.cause in TRANSIENT_CAUSES
-
-
-class Abandon(Exception):
-    """The catalog says this job must not run (cancelled, deleted, superseded)."""
 
 
 def failure_of(exc: BaseException) -> JobFailure:
+    """What went wrong, as the job's outcome names it."""
     match exc:
         case JobFailure():
             return exc

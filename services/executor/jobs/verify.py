@@ -11,6 +11,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
+from nats.aio.client import Client
+
 from contracts.backups import BeginVerify, VerifySpec
 from contracts.events import BackupVerified
 from contracts.jobs import VerifyJob
@@ -18,41 +20,21 @@ from contracts.operations.catalog import Catalog
 from libs.crypto.artifact import ArtifactError
 from libs.crypto.manifest import Manifest, ManifestError
 from libs.pipeline import read_stream
-from libs.storage import StorageError
-from services.executor.context import JobContext, JobFailure
+from libs.storage import Storage, StorageError
+from services.executor.domain import CHECKS, JobFailure, check_of
 from services.executor.engines import engine_for
 from services.executor.engines.base import EngineError
 from services.executor.gate import Attempt
-from services.executor.leases import Lease
-from services.executor.progress import Progress
-from services.executor.restore import check_stored_checksum, counted, read_manifest
+from services.executor.jobs.context import JobContext
+from services.executor.jobs.progress import Progress
+from services.executor.jobs.restore import check_stored_checksum, counted, read_manifest
+from services.executor.store import Lease
 
 T = TypeVar("T")
 PHASES = ["metadata_validation", "checksum_validation", "decryption", "test_restore"]
-CHECKS = (
-    "file_integrity",
-    "metadata_validation",
-    "checksum_validation",
-    "encryption_validation",
-    "compression_validation",
-)
 
 
-def _check_of(error: ArtifactError) -> str:
-    """Which 003 check an artifact error belongs to."""
-    text = str(error)
-    if text.startswith("checksum"):
-        return "checksum_validation"
-    if text.startswith("decompression"):
-        return "compression_validation"
-    if text.startswith(("size", "truncated", "data after")):
-        return "file_integrity"
-    if text.startswith(("header", "bad magic", "unknown master key")):
-        return "metadata_validation"
-    return "encryption_validation"
-
-
-async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerified:  # type: ignore[no-untyped-def]
+async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc: Client) -> BackupVerified:
     spec = await ctx.begin(
         Catalog.begin_verify,
         BeginVerify(job_id=job.id, backup_id=job.backup_id, fence=lease.fence, executor=ctx.instance)
@@ -70,7 +52,7 @@ async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerifi
             progress.total_bytes = manifest.stored_size
             progress.phase("checksum_validation", lambda: done[0])
             checksum = check_stored_checksum(storage, spec.storage_key, spec.checksum, done)
-            intact = await _check(checks, issues, "checksum_validation", checksum) is not None
+            intact = await _check(checks, issues, "checksum_validation", _completed(checksum)) is not None
             done[0] = 0
             progress.total_bytes = manifest.plain_size
             progress.phase("decryption", lambda: done[0])
@@ -90,15 +72,20 @@ async def run(job: VerifyJob, lease: Lease, ctx: JobContext, nc) -> BackupVerifi
         issues=issues,
         table_counts=counts,
         duration_seconds=time.monotonic() - started,
-        producer="executor",
     )
 
 
-async def _read_manifest(storage, spec: VerifySpec) -> Manifest:  # type: ignore[no-untyped-def]
+async def _read_manifest(storage: Storage, spec: VerifySpec) -> Manifest:
     manifest = await read_manifest(storage, spec.storage_key)
     if manifest.backup_id != str(spec.backup_id) or manifest.artifact_key != spec.storage_key:
         raise ArtifactError("header: the manifest belongs to another backup")
     return manifest
+
+
+async def _completed(step: Awaitable[None]) -> bool:
+    """Await `step`; True, so that a passed check is told from a failed one."""
+    await step
+    return True
 
 
 async def _drain(source: AsyncIterator[bytes]) -> bool:
@@ -113,7 +100,7 @@ async def _check(checks: dict[str, str], issues: list[str], name: str, step: Awa
     try:
         result = await step
     except (ArtifactError, ManifestError) as exc:
-        failed = _check_of(exc) if isinstance(exc, ArtifactError) else "metadata_validation"
+        failed = check_of(str(exc)) if isinstance(exc, ArtifactError) else "metadata_validation"
         reason = str(exc)
     except StorageError as exc:
         if "no such object" not in str(exc):
@@ -121,7 +108,7 @@ async def _check(checks: dict[str, str], issues: list[str], name: str, step: Awa
         failed, reason = "file_integrity", str(exc)
     else:
         checks[name] = "passed"
-        return True if result is None else result  # type: ignore[return-value]
+        return result
     checks[failed] = "failed"
     issues.append(f"{failed}: {reason}")
     return None
@@ -175,5 +162,4 @@ def failed(job: VerifyJob, lease: Lease, failure: JobFailure) -> BackupVerified:
         passed=False,
         checks={"file_integrity": "not_run"},
         issues=[f"{failure.cause}: {failure.message}"],
-        producer="executor",
     )

@@ -11,6 +11,8 @@ import hashlib
 import time
 from collections.abc import AsyncIterator
 
+from nats.aio.client import Client
+
 from contracts.backups import BeginRestore, RestoreSpec
 from contracts.events import RestoreCompleted, RestoreFailed
 from contracts.jobs import RestoreJob
@@ -19,12 +21,13 @@ from libs.crypto.artifact import ArtifactError
 from libs.crypto.manifest import Manifest, manifest_key
 from libs.pipeline import read_stream
 from libs.storage import Storage
-from services.executor.context import JobContext, JobFailure
+from services.executor.domain import JobFailure
 from services.executor.engines import engine_for
-from services.executor.engines.base import EngineError, MaskRule
+from services.executor.engines.base import Engine, EngineError, MaskRule, Target
 from services.executor.gate import Attempt
-from services.executor.leases import Lease
-from services.executor.progress import Progress
+from services.executor.jobs.context import JobContext
+from services.executor.jobs.progress import Progress
+from services.executor.store import Lease
 
 PHASES = ["verification", "preparation", "restoring", "masking", "post_restore_validation"]
 
@@ -52,7 +55,7 @@ async def counted(source: AsyncIterator[bytes], counter: list[int]) -> AsyncIter
         yield piece
 
 
-async def run(job: RestoreJob, lease: Lease, ctx: JobContext, nc) -> RestoreCompleted:  # type: ignore[no-untyped-def]
+async def run(job: RestoreJob, lease: Lease, ctx: JobContext, nc: Client) -> RestoreCompleted:
     spec = await ctx.begin(
         Catalog.begin_restore,
         BeginRestore(
@@ -110,13 +113,12 @@ async def run(job: RestoreJob, lease: Lease, ctx: JobContext, nc) -> RestoreComp
         table_counts=counts,
         warnings=warnings,
         duration_seconds=time.monotonic() - started,
-        producer="executor",
     )
 
 
 async def _dry_run(
-    spec: RestoreSpec, job: RestoreJob, lease: Lease, engine, target, started: float
-) -> RestoreCompleted:  # type: ignore[no-untyped-def]
+    spec: RestoreSpec, job: RestoreJob, lease: Lease, engine: Engine, target: Target, started: float
+) -> RestoreCompleted:
     """Everything but the change: the artifact checks out, the target answers, and it is empty
     (or replacing it was asked for)."""
     warnings = ["dry run: nothing was changed"]
@@ -142,7 +144,6 @@ async def _dry_run(
         bytes_restored=0,
         warnings=warnings,
         duration_seconds=time.monotonic() - started,
-        producer="executor",
     )
 
 
@@ -154,5 +155,4 @@ def failed(job: RestoreJob, lease: Lease, failure: JobFailure) -> RestoreFailed:
         fence=lease.fence,
         cause=failure.cause,
         error=failure.message,
-        producer="executor",
     )

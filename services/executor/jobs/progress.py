@@ -28,7 +28,8 @@ class Progress:
     ) -> None:
         self._nc = nc
         self._subject = progress.subject(kind)
-        self._base = {"kind": kind, "job_id": job_id, "backup_id": backup_id, "restore_id": restore_id}
+        self._kind = kind
+        self._job = (job_id, backup_id, restore_id)
         self._phases = phases
         self._phase = phases[0]
         self._started = time.monotonic()
@@ -62,8 +63,12 @@ class Progress:
             fraction = min(done / self.total_bytes, 0.99)
             percent = int(fraction * 100)
             remaining = round(elapsed * (1 - fraction) / fraction, 1) if fraction > 0.01 else None
+        job_id, backup_id, restore_id = self._job
         return JobProgress(
-            **self._base,
+            kind=self._kind,
+            job_id=job_id,
+            backup_id=backup_id,
+            restore_id=restore_id,
             phase=self._phase,
             phases_completed=self._phases[:index],
             phases_remaining=self._phases[index + 1 :],

@@ -1,23 +1,28 @@
-"""The executor's job loop: pull jobs from the JOBS work queue, at most `executor_concurrency`
-at a time; claim a lease; heartbeat (JetStream `in_progress` + lease extension) while the job
-runs and until its outcome is recorded; finish by emitting its outcome through the outbox in
-the transaction that checks the fence; retry transient failures with backoff; stop a job when
-it is cancelled or its lease is lost; on shutdown give running jobs back at once.
+"""The executor's consumer of the JOBS stream, a job loop: pull jobs from the JOBS work queue,
+at most `executor_concurrency` at a time; claim a lease; heartbeat (JetStream `in_progress` +
+lease extension) while the job runs and until its outcome is recorded; finish by emitting its
+outcome through the outbox in the transaction that checks the fence; retry transient failures
+with backoff; stop a job when it is cancelled or its lease is lost; on shutdown give running
+jobs back at once.
 
 NATS or PostgreSQL going away for a while loses nothing: the connection to NATS is retried
 for as long as it takes, and a finished job's outcome is retried until it is recorded or the
-lease turns out to be lost (then the job belongs to whoever took it over)."""
+lease turns out to be lost (then the job belongs to whoever took it over).
+
+It pulls from JetStream itself rather than through `consume()`, because a job's message is
+held for as long as the job runs: heart-beaten with `in_progress`, given back with a delay."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import msgspec
 import nats
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
@@ -27,12 +32,14 @@ from contracts import subjects
 from contracts.envelope import Event
 from contracts.events import BackupCancelled, BackupCompleted
 from contracts.jobs import AnyJob, BackupJob, RestoreJob, VerifyJob
-from libs.bus.outbox import emit
+from libs.bus.outbox import Outbox
 from libs.crypto.manifest import manifest_key
 from libs.db import DATABASE_UNAVAILABLE
-from services.executor import backup, leases, restore, verify
-from services.executor.context import Abandon, JobContext, JobFailure, failure_of
-from services.executor.leases import Lease
+from services.executor import store
+from services.executor.domain import Abandon, JobFailure, retry_delay
+from services.executor.jobs import backup, restore, verify
+from services.executor.jobs.context import JobContext, failure_of
+from services.executor.store import Lease
 
 log = logging.getLogger("lifeboat.executor")
 DURABLE = "executor"
@@ -42,7 +49,7 @@ OUTAGE_RETRY_SECONDS = 1.0
 @dataclass(frozen=True)
 class Kind:
     name: str
-    run: Callable[..., Awaitable[Event]]
+    run: Callable[..., Coroutine[Any, Any, Event]]
     failed: Callable[[Any, Lease, JobFailure], Event]
 
 
@@ -59,13 +66,14 @@ class Stopped(Exception):
 
 
 class Worker:
-    def __init__(self, pool: asyncpg.Pool, ctx: JobContext, stop: asyncio.Event) -> None:
+    def __init__(self, pool: asyncpg.Pool, outbox: Outbox, ctx: JobContext, stop: asyncio.Event) -> None:
         self.pool = pool
+        self.outbox = outbox
         self.ctx = ctx
         self.stop = stop
         self.settings = ctx.settings
         self.running: dict[int, tuple[asyncio.Task[Event], list[str]]] = {}  # backup id -> task, reason
-        self.nc: nats.NATS | None = None
+        self.nc: Client | None = None
 
     async def run(self) -> None:
         self.nc = await nats.connect(
@@ -100,7 +108,8 @@ class Worker:
                     continue
                 task = asyncio.create_task(self._handle(messages[0]))
                 tasks.add(task)
-                task.add_done_callback(lambda t: (tasks.discard(t), slots.release()))
+                task.add_done_callback(tasks.discard)
+                task.add_done_callback(lambda _: slots.release())
             for task_, reason in self.running.values():
                 reason.append("shutdown")
                 task_.cancel()
@@ -125,7 +134,7 @@ class Worker:
             return
         kind = KINDS[type(job)]
         try:
-            state, lease, wait = await leases.claim(
+            state, lease, wait = await store.claim(
                 self.pool, job.id, kind.name, self.ctx.instance, self.settings.job_lease_seconds
             )
         except DATABASE_UNAVAILABLE as exc:
@@ -172,7 +181,7 @@ class Worker:
             if failure.cause == "internal":
                 log.exception("job %s failed unexpectedly", job.id)
             if failure.transient and lease.attempts < self.settings.job_max_attempts:
-                delay = self.settings.job_retry_seconds * 2 ** (lease.attempts - 1)
+                delay = retry_delay(self.settings.job_retry_seconds, lease.attempts)
                 log.warning(
                     "job %s attempt %d failed (%s); retrying in %.0f s",
                     job.id,
@@ -203,13 +212,10 @@ class Worker:
         A database outage is waited out: the outcome of a finished job is not dropped for it."""
         while True:
             try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    if not await leases.finish(conn, lease):
-                        log.warning("job %s: lease %d is stale; outcome dropped", lease.job_id, lease.fence)
-                        return False
-                    if outcome is not None:
-                        await emit(conn, outcome)
-                return True
+                if await store.finish(self.pool, self.outbox, lease, outcome):
+                    return True
+                log.warning("job %s: lease %d is stale; outcome dropped", lease.job_id, lease.fence)
+                return False
             except DATABASE_UNAVAILABLE as exc:
                 log.warning("job %s: recording its outcome failed (%r); retrying", lease.job_id, exc)
                 await asyncio.sleep(OUTAGE_RETRY_SECONDS)
@@ -217,7 +223,7 @@ class Worker:
     async def _released(self, lease: Lease) -> None:
         """Give the job back for a retry; if the database is away the lease simply expires."""
         try:
-            await leases.release(self.pool, lease)
+            await store.release(self.pool, lease)
         except DATABASE_UNAVAILABLE as exc:
             log.warning("job %s: could not release lease %d (%r)", lease.job_id, lease.fence, exc)
 
@@ -238,7 +244,7 @@ class Worker:
             except Exception:
                 log.warning("heartbeat of job %s to NATS failed", lease.job_id, exc_info=True)
             try:
-                alive = await leases.extend(self.pool, lease, self.settings.job_lease_seconds)
+                alive = await store.extend(self.pool, lease, self.settings.job_lease_seconds)
             except Exception:
                 log.warning("heartbeat of job %s to the database failed", lease.job_id, exc_info=True)
                 continue

@@ -1,4 +1,5 @@
-"""The audit's bus entrypoints: record every event once, and answer the gateway's queries."""
+"""The gateway's queries over the audit log: pages, exports, its vocabulary, its statistics,
+and the check of its hash chain."""
 
 import asyncpg
 
@@ -16,23 +17,12 @@ from contracts.audit import (
     StatsQuery,
     VerifyChain,
 )
-from libs.bus.consumer import apply_once
-from services.audit import chain, store
-
-CONSUMER = "audit"
+from services.audit import domain, store
 
 
-class AuditHandlers:
+class LogHandlers:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-
-    async def on_event(self, body: bytes) -> None:
-        record = chain.record_from_event(body)
-
-        async def effect(conn: asyncpg.Connection) -> None:
-            await store.append(conn, record)
-
-        await apply_once(self.pool, CONSUMER, record.event_id, effect)
 
     async def list_logs(self, request: ListLogs) -> LogPage:
         items, total = await store.list_logs(self.pool, request)
@@ -42,16 +32,16 @@ class AuditHandlers:
         return LogBatch(items=await store.export_page(self.pool, request))
 
     async def actions(self, _: ListActions) -> ActionList:
-        return ActionList(actions=chain.actions())
+        return ActionList(actions=domain.actions())
 
     async def resource_types(self, _: ListResourceTypes) -> ResourceTypeList:
-        return ResourceTypeList(resource_types=chain.resource_types())
+        return ResourceTypeList(resource_types=domain.resource_types())
 
     async def stats(self, request: StatsQuery) -> Stats:
         return await store.stats(self.pool, request)
 
     async def verify(self, _: VerifyChain) -> ChainReport:
-        check = chain.ChainCheck()
+        check = domain.ChainCheck()
         # One snapshot, so rows appended meanwhile neither appear nor move the head.
         async with self.pool.acquire() as conn:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
