@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +88,9 @@ def wait_healthy(base_url: str, timeout: float) -> dict:
 def running_stack(
     data_dir: Path, output: Path, extra_env: Mapping[str, str] | None = None
 ) -> Iterator[Stack]:
-    """`lifeboat up` on free ports with `data_dir` (and `extra_env` settings); on exit, SIGTERM
-    and check nothing is left."""
+    """`lifeboat up` on free ports with `data_dir` (and `extra_env` settings), in a process group
+    of its own; on exit, SIGTERM to that group (as Ctrl-C in its terminal would signal it) and
+    check nothing is left. The services log to `data_dir/logs/<service>.log`."""
     http_port = free_port()
     env = {
         **os.environ,
@@ -107,7 +108,11 @@ def running_stack(
         env.pop(inherited, None)
     with open(output, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "lifeboat", "up"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "lifeboat", "up"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{http_port}"
     children: list[psutil.Process] = []
@@ -116,7 +121,8 @@ def running_stack(
         children = psutil.Process(process.pid).children(recursive=True)
         yield Stack(process, data_dir, output, base_url, env)
     finally:
-        process.send_signal(signal.SIGTERM)
+        with suppress(ProcessLookupError):  # the group is gone when everything in it has exited
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(60)
         except subprocess.TimeoutExpired:
