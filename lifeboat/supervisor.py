@@ -198,13 +198,25 @@ class Arrivals:
     base_url: str
     children: list[Child]
     admin: FirstAdmin | None
-    stop: threading.Event = field(default_factory=threading.Event)
     seen: set[str] = field(default_factory=set)
+    stopped: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.watch, name="arrivals", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop watching; the first admin is shown now if the summary did not show it yet."""
+        self.stopped.set()
+        if self.thread:
+            self.thread.join(5)
+        self.show_admin()
 
     def watch(self) -> None:
         started = time.monotonic()
         warned = False
-        while not self.stop.is_set():
+        while not self.stopped.is_set():
             health = _health(f"{self.base_url}/health")
             for entry in health.get("services", []):
                 if entry.get("status") == "up" and entry.get("name") not in self.seen:
@@ -217,7 +229,7 @@ class Arrivals:
             if not warned and time.monotonic() - started > STILL_WAITING_SECONDS:
                 warned = True
                 terminal.not_up_yet([c.name for c in self.children if c.name not in self.seen], self.base_url)
-            self.stop.wait(0.5)
+            self.stopped.wait(0.5)
 
     def _arrived(self, name: str) -> None:
         self.seen.add(name)
@@ -276,8 +288,7 @@ def up(log_console: bool = False) -> None:
         for child in stack.children:
             child.start()
         arrivals = Arrivals(f"http://{settings.http_host}:{settings.http_port}", stack.children, admin)
-        watcher = threading.Thread(target=arrivals.watch, name="arrivals", daemon=True)
-        watcher.start()
+        arrivals.start()
         stack.supervise()
     except KeyboardInterrupt:
         pass
@@ -286,7 +297,5 @@ def up(log_console: bool = False) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if arrivals:
-            arrivals.stop.set()
-            watcher.join(5)
-            arrivals.show_admin()
+            arrivals.stop()
         stack.stop()
