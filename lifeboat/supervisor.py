@@ -116,9 +116,8 @@ class Stack:
                 config_file=secrets / "nats.conf",
             )
             self.nats = nats
-            log = self.logs / "nats.log"
-            self._start_server("nats", log, lambda: nats.start(log).process)
-            terminal.server_up("nats", f"nats://127.0.0.1:{nats.port}", log)
+            self._start_server("nats", lambda log: nats.start(log).process)
+            terminal.server_up("nats", f"nats://127.0.0.1:{nats.port}", self.logs / "nats.log")
             urls["LIFEBOAT_NATS_URL"] = nats.url
         if "LIFEBOAT_DATABASE_URL" not in os.environ:
             postgres = EmbeddedPostgres(
@@ -127,16 +126,16 @@ class Stack:
                 password=generated_secret(secrets / "postgres.password"),
             )
             self.postgres = postgres
-            log = self.logs / "postgres.log"
-            self._start_server("postgres", log, lambda: postgres.start(log).process)
-            terminal.server_up("postgres", f"postgresql://127.0.0.1:{postgres.port}", log)
+            self._start_server("postgres", lambda log: postgres.start(log).process)
+            terminal.server_up(
+                "postgres", f"postgresql://127.0.0.1:{postgres.port}", self.logs / "postgres.log"
+            )
             urls["LIFEBOAT_DATABASE_URL"] = postgres.url
         return urls
 
-    def _start_server(
-        self, name: str, log: Path, launch: Callable[[], subprocess.Popen[bytes] | None]
-    ) -> None:
-        server = Child(name, launch, log)
+    def _start_server(self, name: str, start: Callable[[Path], subprocess.Popen[bytes] | None]) -> None:
+        log = self.logs / f"{name}.log"
+        server = Child(name, lambda: start(log), log)
         server.start()
         self.servers.append(server)
 
