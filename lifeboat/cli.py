@@ -35,7 +35,12 @@ def provision() -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="lifeboat", description="Back up, verify and restore databases.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run the whole stack on this machine")
+    up_parser = commands.add_parser("up", help="run the whole stack on this machine")
+    up_parser.add_argument(
+        "--log-console",
+        action="store_true",
+        help="stream the services' JSON logs here instead of <data dir>/logs (LIFEBOAT_LOG_CONSOLE=1)",
+    )
     run_parser = commands.add_parser("run", help="run one service (as Compose and Kubernetes do)")
     run_parser.add_argument("service", choices=subjects.SERVICES)
     commands.add_parser("provision", help="create streams, schemas, master key and first admin")
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             from lifeboat.supervisor import up
 
-            up()
+            up(log_console=args.log_console)
     except config.SettingsError as exc:
         sys.exit(f"lifeboat: bad setting {exc}")
     except KeyboardInterrupt:

@@ -107,7 +107,10 @@ class NatsServer:
             args += ["-c", str(self.config_file)]
         if log_file:
             args += ["-l", str(log_file)]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # a session of its own: a signal to the caller's process group does not reach it
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         _started_or_stopped(self.process, lambda: wait_for_port(self.port, 15, self.process))
         return self
 
@@ -190,6 +193,7 @@ class EmbeddedPostgres:
             stdout=log,
             stderr=log,
             user=user,
+            start_new_session=True,  # a signal to the caller's process group does not reach it
         )
         def ready() -> None:
             wait_for_port(self.port, 30, self.process)

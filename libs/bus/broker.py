@@ -10,6 +10,8 @@ from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.aio.client import Client
 from opentelemetry import trace
 
+from libs.bus.pull_timeouts import use_nats_timeouts
+
 GRACEFUL_SECONDS = 10.0
 
 
@@ -42,6 +44,7 @@ class Broker(NatsBroker):
 
 
 def make_broker(nats_url: str, service: str) -> Broker:
+    use_nats_timeouts()
     return Broker(
         nats_url,
         name=f"lifeboat-{service}",

@@ -112,15 +112,19 @@ def wait_healthy(
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
-    """SIGTERM `lifeboat up` and wait; False (after killing it and its descendants) when it did not
-    stop within `timeout` seconds."""
+    """SIGTERM `lifeboat up` (its process group, when it leads one) and wait; False (after killing
+    it and its descendants) when it did not stop within `timeout` seconds."""
     if process.poll() is not None:
         return True
     try:
         descendants = psutil.Process(process.pid).children(recursive=True)
     except psutil.Error:
         descendants = []
-    process.send_signal(signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):  # the group is gone when all in it have exited
+        if os.getpgid(process.pid) == process.pid:  # a group of its own: as Ctrl-C in its terminal
+            os.killpg(process.pid, signal.SIGTERM)
+        else:
+            process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout)
         return True
@@ -142,16 +146,17 @@ def running_stack(
     extra_env: Mapping[str, str] | None = None,
     *,
     cwd: Path | None = None,
-    new_session: bool = False,
+    new_session: bool = True,
     healthy_within: float = 150.0,  # generous: a loaded 2-core machine starts seven processes slowly
     check_left: bool = True,
     quick_takeover: bool = True,
 ) -> Iterator[Stack]:
     """`lifeboat up` on free ports with `data_dir` (and `extra_env` settings), healthy; on exit,
     SIGTERM and (with `check_left`) check nothing is left. `cwd` is its working directory (`python
-    -m` puts it ahead of PYTHONPATH); `new_session` keeps a Ctrl-C at the terminal from reaching
-    it, so that the caller stops it. `quick_takeover` shortens the job lease and retry delay, so
-    that a killed executor's job is taken over within a test's patience."""
+    -m` puts it ahead of PYTHONPATH); `new_session` (the default) gives it a process group of its
+    own, which a Ctrl-C at the terminal does not reach and which the stop signals as a whole.
+    `quick_takeover` shortens the job lease and retry delay, so that a killed executor's job is
+    taken over within a test's patience."""
     http_port = free_port()
     env = {
         **os.environ,

@@ -1,11 +1,14 @@
-"""Health and version: public, so load balancers and the UI can ask before logging in."""
+"""Health and version: public, so load balancers and the UI can ask before logging in; and `/`,
+which sends a browser to the API docs until the web console exists."""
 
 import asyncio
 import time
 from datetime import UTC, datetime
 
 import msgspec
-from litestar import Response, Router, get
+from litestar import Litestar, Response, Router, asgi, get
+from litestar.response.redirect import ASGIRedirectResponse
+from litestar.types import Receive, Scope, Send
 
 from contracts import subjects
 from contracts.operations.services import BY_NAME
@@ -106,4 +109,13 @@ async def version(gateway: Gateway) -> Version:
     return Version(version=VERSION, installation_id=installation_id, environment=gateway.settings.environment)
 
 
-router = Router(path="/", route_handlers=[health, version], tags=["system"])
+@asgi("/", copy_scope=False)
+async def root(scope: Scope, receive: Receive, send: Send) -> None:
+    """A redirect for browsers, not an API operation: no role, not in the OpenAPI document."""
+    config = Litestar.from_scope(scope).openapi_config
+    docs = config.path if config else None
+    assert docs, "the gateway always serves its API docs"
+    await ASGIRedirectResponse(path=docs, status_code=302)(scope, receive, send)
+
+
+router = Router(path="/", route_handlers=[root, health, version], tags=["system"])
