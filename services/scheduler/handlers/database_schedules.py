@@ -1,8 +1,6 @@
 """002's schedule of a database: `PATCH /databases/{id}` sets one cron expression per database,
 which the scheduler keeps as a schedule owned by that database (created, changed or removed)."""
 
-from typing import Any
-
 import asyncpg
 
 from contracts.schedules import DatabaseSchedule, ScheduleList
@@ -27,7 +25,7 @@ class DatabaseScheduleHandlers:
                 if row is not None:
                     await remove(conn, self.outbox, row, request)
                 return ScheduleList(items=[])
-            values: dict[str, Any] = domain.timed(
+            values = domain.timed(
                 {"cron_expression": request.cron_expression, "timezone": "UTC", "interval_hours": None},
                 self.clock.now(),
             )
