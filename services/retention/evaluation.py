@@ -5,15 +5,13 @@ twice deletes nothing more: a backup already gone answers 404 and is skipped."""
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
-import msgspec
 
-from contracts.backups import BackupView, DeleteBackup, GetBackup
+from contracts.backups import DeleteBackup
 from contracts.envelope import Actor
-from contracts.events import BackupCompleted, BackupVerified, RetentionApplied
+from contracts.events import RetentionApplied
 from contracts.operations.catalog import Catalog
 from contracts.operations.scheduler import Scheduler
 from contracts.retention import (
@@ -26,62 +24,22 @@ from contracts.retention import (
 from contracts.schedules import GetSchedule, ListSchedules, ScheduleView
 from libs.bus import rpc
 from libs.bus.broker import Broker
-from libs.bus.consumer import NotYet
-from libs.bus.outbox import emit
+from libs.bus.outbox import Outbox
 from libs.bus.rpc import ServiceUnavailable
 from libs.errors import Refused
-from services.retention import policies, rules, store
+from services.retention import store
+from services.retention.domain import policies, rules
+from services.retention.domain.history import HOLDING, Choice, facts, makers
 
 log = logging.getLogger("lifeboat.retention")
 RETENTION = Actor(service="retention")
-PRODUCER = "retention"
-
-
-def facts(history: History) -> list[rules.BackupFacts]:
-    return [
-        rules.BackupFacts(
-            id=b.id,
-            created_at=b.created_at,
-            status=b.status,
-            verified_ok=b.verified_ok,
-            schedule_id=b.schedule_id,
-        )
-        for b in history.backups
-    ]
-
-
-def makers(history: History) -> list[int]:
-    """The schedules that made the database's backups, the newest backup's schedule first."""
-    return list(dict.fromkeys(b.schedule_id for b in history.backups if b.schedule_id is not None))
-
-
-# What a held database is planned with: only the newest is kept by a rule, the rest are held.
-HOLDING = rules.Policy()
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """The policy retention applies to one database; `hold` says why nothing may be deleted."""
-
-    policy_id: int | None
-    policy: rules.Policy
-    hold: str | None = None
-
-
-_outcomes = msgspec.json.Decoder(BackupCompleted | BackupVerified)
-
-
-def recorded(backup: BackupView, event: BackupCompleted | BackupVerified) -> bool:
-    """Whether the catalog has applied `event` yet (the executor's event can overtake it)."""
-    if isinstance(event, BackupCompleted):
-        return backup.status == "completed"
-    return backup.verification is not None
 
 
 class Evaluator:
-    def __init__(self, pool: asyncpg.Pool, broker: Broker, failing_window: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: Broker, outbox: Outbox, failing_window: int) -> None:
         self.pool = pool
         self.broker = broker
+        self.outbox = outbox
         self.failing_window = failing_window
 
     async def history(self, database_id: int) -> History:
@@ -97,10 +55,7 @@ class Evaluator:
             query = ListSchedules(actor=RETENTION, server_id=history.server_id)
         else:
             query = ListSchedules(actor=RETENTION, database_id=history.database_id)
-        found = {
-            s.id: s
-            for s in (await rpc.call(self.broker, Scheduler.list_schedules, query)).items
-        }
+        found = {s.id: s for s in (await rpc.call(self.broker, Scheduler.list_schedules, query)).items}
         for schedule_id in (i for i in made_by if i not in found):  # moved to another server since
             try:
                 ref = GetSchedule(actor=RETENTION, schedule_id=schedule_id)
@@ -133,7 +88,7 @@ class Evaluator:
             if schedule.retention_policy_id is not None:
                 return await self._named(schedule.retention_policy_id, f"schedule {schedule.name!r} names")
         row = await store.system_policy(self.pool)
-        return Choice(row["id"], policies.of(row))
+        return Choice(row.id, policies.of(row))
 
     async def _named(self, policy_id: int, who: str) -> Choice:
         row = await store.get_policy(self.pool, policy_id)
@@ -144,7 +99,7 @@ class Evaluator:
                 f"{who} retention policy {policy_id}, which does not exist;"
                 " nothing is deleted until a policy that exists is set",
             )
-        return Choice(row["id"], policies.of(row))
+        return Choice(row.id, policies.of(row))
 
     def plan(
         self,
@@ -162,22 +117,6 @@ class Evaluator:
             failing_window=self.failing_window,
             hold=hold,
         )
-
-    async def after_backup_event(self, body: bytes) -> None:
-        """A completed or verified backup: re-evaluate its database once the catalog recorded it."""
-        try:
-            event = _outcomes.decode(body)
-        except msgspec.ValidationError:
-            return  # other backup events change nothing retention decides on
-        try:
-            ref = GetBackup(actor=RETENTION, backup_id=event.backup_id)
-            backup = await rpc.call(self.broker, Catalog.get_backup, ref)
-        except Refused:
-            return  # deleted meanwhile
-        if not recorded(backup, event):
-            raise NotYet(f"the catalog has not recorded backup {backup.id}'s outcome yet")
-        if backup.database_id is not None:
-            await self.evaluate(backup.database_id)
 
     async def sweep(self, stop: asyncio.Event, every_seconds: float) -> None:
         """Every database with backups, every `every_seconds`, until `stop`."""
@@ -214,19 +153,16 @@ class Evaluator:
         deleted = [d.backup_id for d in plan.delete if await self._delete(database_id, policy_id, d)]
         if deleted or plan.held:
             async with self.pool.acquire() as conn, conn.transaction():
-                await emit(
-                    conn,
-                    RetentionApplied(
-                        database_id=database_id,
-                        policy_id=policy_id,
-                        kept=len(plan.keep),
-                        deleted=deleted,
-                        held=plan.held,
-                        held_reason=plan.held_reason,
-                        producer=PRODUCER,
-                        actor=RETENTION,
-                    ),
+                applied = RetentionApplied(
+                    database_id=database_id,
+                    policy_id=policy_id,
+                    kept=len(plan.keep),
+                    deleted=deleted,
+                    held=plan.held,
+                    held_reason=plan.held_reason,
+                    actor=RETENTION,
                 )
+                await self.outbox.emit(conn, applied)
         return plan
 
     async def _delete(self, database_id: int, policy_id: int | None, decision: rules.Decision) -> bool:

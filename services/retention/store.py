@@ -1,31 +1,55 @@
-"""SQL over the retention schema."""
+"""SQL over the retention schema: `policies`, and `deletions` (what each evaluation deleted and
+why). Reads return typed rows, built positionally from the row type's own column list."""
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeAlias
 
 import asyncpg
+import msgspec
 
-Executor = asyncpg.Pool | asyncpg.Connection
+from contracts.retention import TierOptions
+from libs.db.rows import insert_row, update_row
 
-
+Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 MAX_ID = 2**63 - 1
 
 
-async def get_policy(db: Executor, policy_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+class PolicyRow(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    description: str | None
+    is_system: bool
+    keep_last_n: int | None
+    keep_days: int | None
+    keep_hourly: int
+    keep_daily: int
+    keep_weekly: int
+    keep_monthly: int
+    keep_yearly: int
+    tier_options: TierOptions
+    created_at: datetime
+    updated_at: datetime
+
+
+POLICY_COLUMNS = ", ".join(PolicyRow.__struct_fields__)
+
+
+async def get_policy(db: Executor, policy_id: int, *, for_update: bool = False) -> PolicyRow | None:
     if not 1 <= policy_id <= MAX_ID:  # no bigint key has it: not found, rather than a driver error
         return None
     lock = " FOR UPDATE" if for_update else ""
-    row = await db.fetchrow(f"SELECT * FROM policies WHERE id = $1{lock}", policy_id)
-    return dict(row) if row else None
+    row = await db.fetchrow(f"SELECT {POLICY_COLUMNS} FROM policies WHERE id = $1{lock}", policy_id)
+    return PolicyRow(*row) if row else None
 
 
-async def system_policy(db: Executor) -> dict[str, Any]:
-    row = await db.fetchrow("SELECT * FROM policies WHERE is_system ORDER BY id LIMIT 1")
+async def system_policy(db: Executor) -> PolicyRow:
+    row = await db.fetchrow(f"SELECT {POLICY_COLUMNS} FROM policies WHERE is_system ORDER BY id LIMIT 1")
     assert row is not None, "the system policy is created by the first migration"
-    return dict(row)
+    return PolicyRow(*row)
 
 
-async def list_policies(db: Executor) -> list[dict[str, Any]]:
-    return [dict(r) for r in await db.fetch("SELECT * FROM policies ORDER BY id")]
+async def list_policies(db: Executor) -> list[PolicyRow]:
+    return [PolicyRow(*r) for r in await db.fetch(f"SELECT {POLICY_COLUMNS} FROM policies ORDER BY id")]
 
 
 async def name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
@@ -36,6 +60,23 @@ async def name_taken(db: Executor, name: str, other_than: int | None = None) -> 
             other_than,
         )
     )
+
+
+async def lock_names(conn: asyncpg.Connection) -> None:
+    """Held until commit: no other writer can take a name between the check and the write."""
+    await conn.execute("LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE")
+
+
+async def insert_policy(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
+    return await insert_row(conn, "policies", values)
+
+
+async def update_policy(conn: asyncpg.Connection, policy_id: int, changes: dict[str, Any]) -> None:
+    await update_row(conn, "policies", policy_id, changes)
+
+
+async def delete_policy(conn: asyncpg.Connection, policy_id: int) -> None:
+    await conn.execute("DELETE FROM policies WHERE id = $1", policy_id)
 
 
 async def record_deletion(

@@ -13,44 +13,47 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Any
 
 import asyncpg
 
 from contracts.events import ScheduleFired
 from contracts.events.scheduling import fire_event_id
-from libs.bus.outbox import emit_many
-from services.scheduler import schedules, store, timing
+from libs.bus.outbox import Outbox
+from services.scheduler import domain, timing
 from services.scheduler.clock import Clock
-from services.scheduler.settings import SchedulerSettings
+from services.scheduler.settings import Settings
+from services.scheduler.store import fires, state
+from services.scheduler.store.fires import FireRow, NewFire
+from services.scheduler.store.schedules import Move, ScheduleRow, advance, claim_due
 
 log = logging.getLogger("lifeboat.scheduler.firing")
-PRODUCER = "scheduler"
 MISSED_AFTER_SECONDS = 60  # a slot older than this at its tick was missed, not merely reached
 TICK_SLACK_SECONDS = 0.005  # wake this long after a tick's wall-clock instant, never just before it
 
 
-def fired_event(schedule: dict[str, Any], fire: dict[str, Any]) -> ScheduleFired:
+def fired_event(schedule: ScheduleRow, fire: FireRow) -> ScheduleFired:
     return ScheduleFired(
-        id=fire_event_id(fire["fire_key"]),
-        fire_id=fire["id"],
-        fire_key=fire["fire_key"],
-        fire_at=fire["fire_at"],
-        schedule_id=schedule["id"],
-        schedule_name=schedule["name"],
-        server_id=schedule["server_id"],
-        database_id=schedule["database_id"],
-        database_name=schedule["database_name"],
-        backup_type=schedule["backup_type"],
-        only_when_running=schedule["only_when_running"],
-        manual=fire["manual"],
-        producer=PRODUCER,
+        id=fire_event_id(fire.fire_key),
+        fire_id=fire.id,
+        fire_key=fire.fire_key,
+        fire_at=fire.fire_at,
+        schedule_id=schedule.id,
+        schedule_name=schedule.name,
+        server_id=schedule.server_id,
+        database_id=schedule.database_id,
+        database_name=schedule.database_name,
+        backup_type=schedule.backup_type,
+        only_when_running=schedule.only_when_running,
+        manual=fire.manual,
     )
 
 
 class Firing:
-    def __init__(self, pool: asyncpg.Pool, settings: SchedulerSettings, clock: Clock, instance: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, outbox: Outbox, settings: Settings, clock: Clock, instance: str
+    ) -> None:
         self.pool = pool
+        self.outbox = outbox
         self.settings = settings
         self.clock = clock
         self.instance = instance
@@ -59,7 +62,9 @@ class Firing:
         try:
             while not stop.is_set():
                 try:
-                    fence = await self.hold_lease()
+                    fence = await state.hold_lease(
+                        self.pool, self.instance, self.settings.scheduler_lease_seconds
+                    )
                     if fence is not None:
                         await self.tick(fence)
                 except (OSError, asyncpg.PostgresError) as exc:
@@ -80,25 +85,9 @@ class Firing:
             return 0.0
         return tick - time.time() % tick + TICK_SLACK_SECONDS
 
-    async def hold_lease(self) -> int | None:
-        """Take or renew the lease; its fencing token, or None while another process holds it."""
-        fence = await self.pool.fetchval(
-            """UPDATE scheduler_state
-               SET fence = CASE WHEN holder = $1 THEN fence ELSE fence + 1 END, holder = $1,
-                   lease_expires_at = now() + make_interval(secs => $2)
-               WHERE id = 1 AND (holder = $1 OR holder IS NULL OR lease_expires_at < now())
-               RETURNING fence""",
-            self.instance,
-            self.settings.scheduler_lease_seconds,
-        )
-        return int(fence) if fence is not None else None
-
     async def release_lease(self) -> None:
         try:
-            await self.pool.execute(
-                "UPDATE scheduler_state SET holder = NULL, lease_expires_at = NULL WHERE holder = $1",
-                self.instance,
-            )
+            await state.release_lease(self.pool, self.instance)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("could not release the scheduler lease; it expires on its own")
 
@@ -108,73 +97,59 @@ class Firing:
         so the database work for a busy minute is done before the minute begins."""
         now = self.clock.now()
         horizon = now + timedelta(seconds=self.settings.scheduler_lookahead_seconds)
+        next_check = now + timedelta(seconds=self.settings.scheduler_tick_seconds)
         fired = 0
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
-                if not await self._still_holding(conn, fence, now):
+                if not await state.still_holding(conn, self.instance, fence, now, next_check):
                     return fired
-                due = await store.claim_due(conn, horizon, self.settings.scheduler_batch)
+                due = await claim_due(conn, horizon, self.settings.scheduler_batch)
                 fired += await self._fire(conn, due, now, horizon, fence)
             if len(due) < self.settings.scheduler_batch:
                 return fired
 
-    async def _still_holding(self, conn: asyncpg.Connection, fence: int, now: datetime) -> bool:
-        return bool(
-            await conn.fetchval(
-                """UPDATE scheduler_state SET last_check_at = $3, next_check_at = $4
-                   WHERE id = 1 AND holder = $1 AND fence = $2 AND running AND lease_expires_at > now()
-                   RETURNING true""",
-                self.instance,
-                fence,
-                now,
-                now + timedelta(seconds=self.settings.scheduler_tick_seconds),
-            )
-        )
-
     async def _fire(
-        self,
-        conn: asyncpg.Connection,
-        due: list[dict[str, Any]],
-        now: datetime,
-        horizon: datetime,
-        fence: int,
+        self, conn: asyncpg.Connection, due: list[ScheduleRow], now: datetime, horizon: datetime, fence: int
     ) -> int:
-        plans: dict[tuple[Any, ...], tuple[list[datetime], datetime]] = {}
-        fires, moves = [], []
+        plans: dict[tuple[timing.Timing, datetime], tuple[list[datetime], datetime]] = {}
+        new_fires: list[NewFire] = []
+        moves: list[Move] = []
         for schedule in due:
             schedule_timing = timing.Timing(
-                schedule["cron_expression"], schedule["timezone"], schedule["interval_hours"]
+                schedule.cron_expression, schedule.timezone, schedule.interval_hours
             )
-            key = (schedule_timing, schedule["next_fire_at"])
+            key = (schedule_timing, schedule.next_fire_at)
             if key not in plans:  # many schedules share a timing and a due time: compute it once
                 plans[key] = timing.due(
                     schedule_timing,
-                    schedule["next_fire_at"],
+                    schedule.next_fire_at,
                     horizon,
                     self.settings.scheduler_missed_fires,
                     self.settings.scheduler_missed_grace_seconds,
                 )
             fire_times, next_fire_at = plans[key]
             for fire_at in fire_times:
-                key_of_fire = schedules.fire_key(schedule["id"], fire_at)
-                fires.append(
-                    (schedule["id"], schedule["server_id"], fire_at, key_of_fire, False, fence, self.instance)
+                key_of_fire = domain.fire_key(schedule.id, fire_at)
+                new_fires.append(
+                    NewFire(
+                        schedule.id, schedule.server_id, fire_at, key_of_fire, False, fence, self.instance
+                    )
                 )
-            moves.append((schedule["id"], next_fire_at, fire_times[-1] if fire_times else None))
-            if (now - schedule["next_fire_at"]).total_seconds() > MISSED_AFTER_SECONDS:
+            moves.append((schedule.id, next_fire_at, fire_times[-1] if fire_times else None))
+            if (now - schedule.next_fire_at).total_seconds() > MISSED_AFTER_SECONDS:
                 log.info(
                     "schedule %s was due at %s (missed while stopped or down): %d fire(s), missed_fires=%s",
-                    schedule["id"],
-                    schedule["next_fire_at"].isoformat(),
+                    schedule.id,
+                    schedule.next_fire_at.isoformat(),
                     len(fire_times),
                     self.settings.scheduler_missed_fires,
                 )
-        recorded = await store.record_fires(conn, fires)
-        by_id = {schedule["id"]: schedule for schedule in due}
-        await emit_many(
+        recorded = await fires.record_fires(conn, new_fires)
+        by_id = {schedule.id: schedule for schedule in due}
+        await self.outbox.emit_many(
             conn,
-            [fired_event(by_id[fire["schedule_id"]], fire) for fire in recorded],
-            not_before=[self.clock.to_real(fire["fire_at"]) for fire in recorded],
+            [fired_event(by_id[fire.schedule_id], fire) for fire in recorded],
+            not_before=[self.clock.to_real(fire.fire_at) for fire in recorded],
         )
-        await store.advance(conn, moves)
+        await advance(conn, moves)
         return len(recorded)

@@ -20,3 +20,6 @@ class SchedulerSettings(ServiceSettings, frozen=True, kw_only=True):
     # A file holding an ISO-8601 instant that replaces the wall clock for fire times (tests,
     # rehearsals); empty = the real clock. Leases always use real time.
     scheduler_clock_file: str = ""
+
+
+Settings = SchedulerSettings

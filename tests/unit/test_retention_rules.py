@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.retention.rules import TIERS, BackupFacts, Decision, Plan, Policy, plan
+from services.retention.domain.rules import TIERS, BackupFacts, Decision, Plan, Policy, plan
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 JAN_1 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)

@@ -1,17 +1,31 @@
-"""Rules for schedules, as functions of data: what a request stores, when it next fires, and
-how a stored row reads."""
+"""The scheduler's rules, as functions of data: what a request stores, when a schedule next
+fires, how a fire is named, and what a fire's outcome is once its backups finished."""
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from contracts.schedules import CreateSchedule, ScheduleView, UpdateSchedule
+from contracts.schedules import CreateSchedule, UpdateSchedule
 from libs.errors import invalid
 from libs.structs import given
 from services.scheduler import timing
 
 REQUEST_FIELDS = {"actor", "correlation_id", "schedule_id"}
 TIMING_FIELDS = {"cron_expression", "timezone", "interval_hours"}
+FINISHED = {"completed", "failed", "cancelled"}
+
+
+class Timed(Protocol):
+    """What a change of timing is decided from: the schedule as it is stored."""
+
+    @property
+    def cron_expression(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def interval_hours(self) -> float | None: ...
+    @property
+    def enabled(self) -> bool: ...
 
 
 def timing_of(values: dict[str, Any]) -> timing.Timing:
@@ -31,14 +45,18 @@ def new_values(request: CreateSchedule, now: datetime) -> dict[str, Any]:
     return timed(values, now)
 
 
-def changed_values(row: dict[str, Any], request: UpdateSchedule, now: datetime) -> dict[str, Any]:
+def changed_values(current: Timed, request: UpdateSchedule, now: datetime) -> dict[str, Any]:
     changes = given(request, exclude=REQUEST_FIELDS)
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-    merged = {**row, **changes}
-    if TIMING_FIELDS & changes.keys() or (changes.get("enabled") and not row["enabled"]):
+    if TIMING_FIELDS & changes.keys() or (changes.get("enabled") and not current.enabled):
         # A new timing, or a schedule switched back on, fires from now on, not for the past.
-        schedule_timing = timing_of(merged)
+        stored = {
+            "cron_expression": current.cron_expression,
+            "timezone": current.timezone,
+            "interval_hours": current.interval_hours,
+        }
+        schedule_timing = timing_of({**stored, **changes})
         if "cron_expression" in changes:
             changes["cron_expression"] = schedule_timing.cron_expression
         changes["next_fire_at"] = timing.next_fire(schedule_timing, now)
@@ -65,27 +83,12 @@ def manual_fire_key(schedule_id: int) -> str:
     return f"schedule-{schedule_id}-manual-{uuid.uuid4().hex}"
 
 
-def view(row: dict[str, Any]) -> ScheduleView:
-    return ScheduleView(
-        id=row["id"],
-        name=row["name"],
-        description=row["description"],
-        server_id=row["server_id"],
-        database_id=row["database_id"],
-        database_name=row["database_name"],
-        cron_expression=row["cron_expression"],
-        timezone=row["timezone"],
-        interval_hours=row["interval_hours"],
-        backup_type=row["backup_type"],
-        retention_policy_id=row["retention_policy_id"],
-        max_backups=row["max_backups"],
-        only_when_running=row["only_when_running"],
-        enabled=row["enabled"],
-        notify_on_success=row["notify_on_success"],
-        notify_on_failure=row["notify_on_failure"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        last_run_at=row["last_run_at"],
-        next_run_at=row["next_fire_at"] if row["enabled"] else None,
-    )
+def fire_status(backup_statuses: list[str]) -> str | None:
+    """A fire's status once every backup it asked for finished; None while any runs."""
+    if not backup_statuses or not FINISHED.issuperset(backup_statuses):
+        return None
+    if "failed" in backup_statuses:
+        return "failed"
+    if all(status == "cancelled" for status in backup_statuses):
+        return "cancelled"
+    return "success"
