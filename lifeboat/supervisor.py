@@ -32,9 +32,9 @@ from typing import Any
 
 from contracts import subjects
 from libs import config
+from libs.embedded import EmbeddedPostgres, NatsServer
+from libs.embedded.credentials import generated_secret
 from lifeboat import terminal
-from lifeboat.credentials import generated_secret
-from lifeboat.embedded import EmbeddedPostgres, NatsServer
 from lifeboat.provision import FirstAdmin, provision
 from services.gateway.settings import GatewaySettings
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from harness import BenchError
 
-from services.scheduler import timing
+from libs import schedules as timing
 
 LOADED_AHEAD = timedelta(minutes=10)  # no loaded schedule comes due while part 1 runs
 

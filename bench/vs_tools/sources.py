@@ -21,7 +21,7 @@ from harness.postgres import (
     psql,
 )
 
-from lifeboat.embedded import EmbeddedPostgres
+from libs.embedded import EmbeddedPostgres
 
 MARKER = RESULTS / "source-databases.json"
 TRANSACTION_TIMEOUT_MAJOR = 17  # pg_restore sets transaction_timeout from 17 on; servers know it from 17

@@ -8,6 +8,7 @@ group), so any instance can answer; progress is not persisted and is forgotten w
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -149,7 +150,7 @@ class LiveBoard:
                 queue.put_nowait(message)
 
     @contextlib.contextmanager
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> Iterator[asyncio.Queue[dict[str, Any]]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._clients.add(queue)
         try:

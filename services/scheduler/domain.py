@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from contracts.schedules import CreateSchedule, UpdateSchedule
+from libs import schedules as timing
 from libs.errors import invalid
 from libs.structs import given
-from services.scheduler import timing
 
 REQUEST_FIELDS = {"actor", "correlation_id", "schedule_id"}
 TIMING_FIELDS = {"cron_expression", "timezone", "interval_hours"}

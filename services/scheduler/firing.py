@@ -18,8 +18,9 @@ import asyncpg
 
 from contracts.events import ScheduleFired
 from contracts.events.scheduling import fire_event_id
+from libs import schedules as timing
 from libs.bus.outbox import Outbox
-from services.scheduler import domain, timing
+from services.scheduler import domain
 from services.scheduler.clock import Clock
 from services.scheduler.settings import Settings
 from services.scheduler.store import fires, state

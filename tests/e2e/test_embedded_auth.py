@@ -13,7 +13,7 @@ import nats
 import psutil
 import pytest
 
-from lifeboat.embedded import EmbeddedPostgres, free_port
+from libs.embedded import EmbeddedPostgres, free_port
 from tests.support.stack import Stack, running_stack
 
 PSQL = "/usr/bin/psql"

@@ -14,7 +14,7 @@ import boto3
 import httpx
 import pytest
 
-from lifeboat.embedded import free_port
+from libs.embedded import free_port
 from tests.support.credentials import admin_client
 from tests.support.s3 import moto_s3_server
 from tests.support.servers import TestServers

@@ -11,7 +11,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from contracts import subjects
-from lifeboat.embedded import free_port
+from libs.embedded import free_port
 from tests.support.credentials import admin_client
 from tests.support.servers import TestServers
 from tests.support.services import running, settings_for

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lifeboat.embedded import free_port
+from libs.embedded import free_port
 from services.executor.engines import engine_for
 from services.executor.engines.base import EngineError, MaskRule, Target
 from services.executor.engines.process import ToolProcess, tool_env

@@ -12,9 +12,9 @@ import boto3
 import httpx
 import pytest
 
+from libs.embedded import free_port
 from libs.storage import StorageError
 from libs.storage.s3 import MAX_PARTS, MIN_PART_SIZE, TARGET_PARTS, MiB, S3Storage, S3Upload, part_size_for
-from lifeboat.embedded import free_port
 from tests.support.s3 import moto_s3_server
 
 ACCESS_KEY = "lifeboat-test-key"

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from libs.schedules import INTERVALS
 from lifeboat.provision import ensure_first_admin
-from services.scheduler.timing import INTERVALS
 from tests.support.credentials import ADMIN_PASSWORD
 from tests.support.services import running
 

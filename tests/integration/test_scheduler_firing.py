@@ -17,7 +17,7 @@ from contracts.schedules import (
     CreateSchedule,
     SchedulerStatusQuery,
 )
-from services.scheduler import timing
+from libs import schedules as timing
 from tests.integration.scheduling_fixtures import schedulers
 from tests.support.rpc import ask
 from tests.support.services import running

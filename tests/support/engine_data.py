@@ -23,7 +23,7 @@ import asyncpg
 import pymysql
 from redis.asyncio import Redis
 
-from lifeboat.embedded import EmbeddedPostgres, free_port, wait_for_port
+from libs.embedded import EmbeddedPostgres, free_port, wait_for_port
 from services.executor.engines.base import Target
 
 LOCAL_POSTGRES = Target("postgresql", "127.0.0.1", 5432, "postgres", "postgres")

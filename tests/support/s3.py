@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from lifeboat.embedded import free_port
+from libs.embedded import free_port
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from lifeboat.embedded import EmbeddedPostgres, NatsServer, free_port
+from libs.embedded import EmbeddedPostgres, NatsServer, free_port
 
 _database_numbers = itertools.count(1)
 

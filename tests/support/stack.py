@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import psutil
 
-from lifeboat.embedded import free_port
+from libs.embedded import free_port
 from tests.support.credentials import ADMIN_PASSWORD, ADMIN_USERNAME
 
 # a killed executor's job is taken over after this long (30 s by default)

