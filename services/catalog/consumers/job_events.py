@@ -42,7 +42,7 @@ _decoder = msgspec.json.Decoder(Reported)
 
 
 class JobEvents:
-    durable = "catalog-jobs"
+    durable = "catalog-jobs"  # the durable consumer, and what its processed events are kept under
 
     def __init__(self, pool: asyncpg.Pool, destinations: Destinations) -> None:
         self.pool = pool

@@ -45,7 +45,7 @@ async def targets(
 
 
 class ScheduleFires:
-    durable = "catalog-fires"
+    durable = "catalog-fires"  # the durable consumer, and what its processed events are kept under
 
     def __init__(self, pool: asyncpg.Pool, outbox: Outbox, backups: BackupHandlers) -> None:
         self.pool = pool
