@@ -18,7 +18,6 @@ from services.catalog.store.rows import BackupRow, DatabaseRow, RestoreRow, Serv
 
 FILE_FORMATS = {"postgresql": "pgdump", "mysql": "sql", "mariadb": "sql", "sqlite": "sqlite3", "redis": "rdb"}
 ACTIVE = ("pending", "in_progress")
-ARTIFACT_SUFFIX = ".lbart"
 
 
 def not_runnable(backup_id: int, status: str) -> Refused:
