@@ -5,7 +5,8 @@ import pytest
 from contracts.catalog import CreateServer, SealedCredentials, UpdateServer
 from contracts.secrets import SealedSecret
 from libs.errors import Refused
-from services.catalog import servers
+from services.catalog.domain import servers
+from services.catalog.store.rows import ServerRow
 
 SEALED = SealedSecret(key_id="k", nonce="n", ciphertext="c")
 
@@ -30,7 +31,7 @@ def _current(**overrides):
         "created_at": datetime.now(UTC),
         "updated_at": datetime.now(UTC),
     }
-    return servers.view({**row, **overrides})
+    return servers.view(ServerRow(**{**row, **overrides}))
 
 
 def test_port_defaults_by_engine_and_auth_follows_credentials():

@@ -1,6 +1,5 @@
 """Rules for servers, as pure functions of data: defaults, credential checks, what changed."""
 
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -8,6 +7,7 @@ import msgspec
 from contracts.catalog import CreateServer, SealedCredentials, ServerView, UpdateServer
 from libs.errors import invalid
 from libs.structs import given
+from services.catalog.store.rows import ServerRow
 
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "redis": 6379}
 REQUEST_FIELDS = {"actor", "correlation_id", "server_id"}
@@ -82,26 +82,25 @@ def changed_values(request: UpdateServer, current: ServerView) -> dict[str, Any]
     return changes
 
 
-def view(row: Mapping[str, Any]) -> ServerView:
-    sealed = row.get("sealed_credentials") or {}
+def view(row: ServerRow) -> ServerView:
     return ServerView(
-        id=row["id"],
-        name=row["name"],
-        description=row["description"],
-        type=row["type"],
-        environment=row["environment"],
-        engine_type=row["engine_type"],
-        host=row["host"],
-        port=row["port"],
-        auth_method=row["auth_method"],
-        username=row["username"],
-        has_password="password" in sealed,
-        has_ssh_key="ssh_key" in sealed,
-        discovery_enabled=row["discovery_enabled"],
-        database_count=row.get("database_count", 0),
-        tags=row["tags"],
-        health_status=row["health_status"],
-        last_heartbeat=row["last_heartbeat"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        type=row.type,
+        environment=row.environment,
+        engine_type=row.engine_type,
+        host=row.host,
+        port=row.port,
+        auth_method=row.auth_method,
+        username=row.username,
+        has_password="password" in row.sealed_credentials,
+        has_ssh_key="ssh_key" in row.sealed_credentials,
+        discovery_enabled=row.discovery_enabled,
+        database_count=row.database_count,
+        tags=row.tags,
+        health_status=row.health_status,
+        last_heartbeat=row.last_heartbeat,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

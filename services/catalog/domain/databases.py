@@ -1,6 +1,5 @@
 """Rules for database configurations, as pure functions of data."""
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,8 @@ from contracts.databases import CreateDatabase, DatabaseView, UpdateDatabase
 from libs.confinement import OUTSIDE_ROOTS, confined
 from libs.errors import invalid
 from libs.structs import given
-from services.catalog.servers import DEFAULT_PORTS
+from services.catalog.domain.servers import DEFAULT_PORTS
+from services.catalog.store.rows import DatabaseRow
 
 # Engines whose dump tools need a login; SQLite is a file and Redis may run without a password.
 NEEDS_LOGIN = {"postgresql", "mysql", "mariadb"}
@@ -83,25 +83,25 @@ def changed_values(request: UpdateDatabase) -> dict[str, Any]:
     return changes
 
 
-def view(row: Mapping[str, Any]) -> DatabaseView:
+def view(row: DatabaseRow) -> DatabaseView:
     return DatabaseView(
-        id=row["id"],
-        name=row["name"],
-        database_type=row["database_type"],
-        engine_id=row["server_id"],
-        engine_name=row.get("engine_name"),
-        use_engine_credentials=row["use_engine_credentials"],
-        host=row["host"],
-        port=row["port"],
-        database_name=row["database_name"],
-        username=row["username"],
-        has_password=row["sealed_password"] is not None,
-        policy_id=row["policy_id"],
-        retention_days=row["retention_days"],
-        enabled=row["enabled"],
-        compression=row["compression"],
-        backup_destination=row["backup_destination"],
-        tags=row["tags"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        id=row.id,
+        name=row.name,
+        database_type=row.database_type,
+        engine_id=row.server_id,
+        engine_name=row.engine_name,
+        use_engine_credentials=row.use_engine_credentials,
+        host=row.host,
+        port=row.port,
+        database_name=row.database_name,
+        username=row.username,
+        has_password=row.sealed_password is not None,
+        policy_id=row.policy_id,
+        retention_days=row.retention_days,
+        enabled=row.enabled,
+        compression=row.compression,
+        backup_destination=row.backup_destination,
+        tags=row.tags,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

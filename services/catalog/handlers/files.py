@@ -7,10 +7,10 @@ import asyncpg
 from contracts.backups import DeleteFiles, DeleteFilesResult, FileList, ListFiles, StoredFile
 from libs.crypto.manifest import MANIFEST_SUFFIX, manifest_key
 from libs.errors import invalid
-from libs.storage import StorageError
+from libs.storage import Storage, StorageError
 from libs.storage.destinations import DestinationError, Destinations
-from services.catalog import backup_store
-from services.catalog.backup_handlers import BackupHandlers
+from services.catalog.handlers.backups import BackupHandlers
+from services.catalog.store.backups import backup_ids_by_key, get_backup_by_key
 
 CONTENT_TYPE = "application/vnd.lifeboat.artifact"
 
@@ -21,7 +21,7 @@ class FileHandlers:
         self.destinations = destinations
         self.backups = backups
 
-    def _storage(self, name: str | None):  # type: ignore[no-untyped-def]
+    def _storage(self, name: str | None) -> Storage:
         try:
             return self.destinations.get(name)
         except DestinationError as exc:
@@ -31,12 +31,7 @@ class FileHandlers:
         storage = self._storage(request.destination)
         objects = [o for o in await storage.list(request.prefix) if not o.key.endswith(MANIFEST_SUFFIX)]
         objects = sorted(objects, key=lambda o: o.last_modified, reverse=True)[: request.limit]
-        rows = await self.pool.fetch(
-            "SELECT id, storage_key FROM backups WHERE destination = $1 AND storage_key = ANY($2::text[])",
-            request.destination or "default",
-            [o.key for o in objects],
-        )
-        ids = {r["storage_key"]: r["id"] for r in rows}
+        ids = await backup_ids_by_key(self.pool, request.destination or "default", [o.key for o in objects])
         files = [
             StoredFile(
                 name=o.key,
@@ -53,11 +48,13 @@ class FileHandlers:
     async def delete(self, request: DeleteFiles) -> DeleteFilesResult:
         storage = self._storage(request.destination)
         destination = request.destination or "default"
-        deleted, not_found, errors = [], [], []
+        deleted: list[str] = []
+        not_found: list[str] = []
+        errors: list[str] = []
         for name in request.blob_names:
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
-                    row = await backup_store.get_backup_by_key(conn, destination, name)
+                    row = await get_backup_by_key(conn, destination, name)
                     existed = await storage.delete(name)
                     await storage.delete(manifest_key(name))
                     if row is not None:

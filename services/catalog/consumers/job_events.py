@@ -11,7 +11,6 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from contracts import subjects
 from contracts.events import (
     BackupCompleted,
     BackupFailed,
@@ -21,14 +20,15 @@ from contracts.events import (
     RestoreFailed,
     RestoreStarted,
 )
-from libs.bus.consumer import apply_once, consume
-from libs.bus.streams import EVENTS
+from libs.bus.consumer import apply_once
 from libs.crypto.manifest import manifest_key
 from libs.storage.destinations import Destinations
-from services.catalog import backup_store, backups
+from services.catalog.domain.backups import ACTIVE
+from services.catalog.store import backups as backup_store
+from services.catalog.store import restores as restore_store
+from services.catalog.store.rows import BackupRow
 
 log = logging.getLogger("lifeboat.catalog.jobs")
-CONSUMER = "catalog-jobs"
 Reported = (
     BackupStarted
     | BackupCompleted
@@ -42,30 +42,24 @@ _decoder = msgspec.json.Decoder(Reported)
 
 
 class JobEvents:
+    durable = "catalog-jobs"  # the durable consumer, and what its processed events are kept under
+
     def __init__(self, pool: asyncpg.Pool, destinations: Destinations) -> None:
         self.pool = pool
         self.destinations = destinations
-
-    def bind(self, broker: Any) -> None:
-        consume(
-            broker,
-            stream=EVENTS,
-            subject=subjects.event("backup", "*"),
-            durable=CONSUMER,
-            handle=self.handle,
-        )
 
     async def handle(self, body: bytes) -> None:
         try:
             event = _decoder.decode(body)
         except msgspec.ValidationError:
             return  # requested/cancelled/deleted: the catalog's own events
-        orphan: dict[str, Any] = {}
+        orphans: list[tuple[str, str]] = []  # (destination, key) of artifacts nobody wants
 
         async def effect(conn: asyncpg.Connection) -> None:
             match event:
                 case BackupCompleted():
-                    orphan.update(await self._backup_completed(conn, event))
+                    if not await self._backup_completed(conn, event):
+                        orphans.append((event.destination, event.storage_key))
                 case BackupFailed():
                     await self._backup_failed(conn, event)
                 case BackupVerified():
@@ -73,28 +67,29 @@ class JobEvents:
                 case RestoreCompleted() | RestoreFailed():
                     await self._restore_finished(conn, event)
 
-        await apply_once(self.pool, CONSUMER, event.id, effect)
-        if orphan:
-            await self._remove_orphan(orphan)
+        await apply_once(self.pool, self.durable, event.id, effect)
+        for destination, key in orphans:
+            await self._remove_orphan(destination, key)
 
-    async def _current(self, conn: asyncpg.Connection, backup_id: int, fence: int) -> dict[str, Any] | None:
+    async def _current(self, conn: asyncpg.Connection, backup_id: int, fence: int) -> BackupRow | None:
         row = await backup_store.get_backup(conn, backup_id, for_update=True)
-        if row is None or row["fence"] != fence:
+        if row is None or row.fence != fence:
             return None
         return row
 
-    async def _backup_completed(self, conn: asyncpg.Connection, event: BackupCompleted) -> dict[str, Any]:
+    async def _backup_completed(self, conn: asyncpg.Connection, event: BackupCompleted) -> bool:
+        """Whether the completion was recorded: if not, its artifact is an orphan."""
         row = await self._current(conn, event.backup_id, event.fence)
-        if row is None or row["status"] != "in_progress":
+        if row is None or row.status != "in_progress":
             log.warning(
                 "backup %s completed after it was %s; removing the artifact",
                 event.backup_id,
-                row["status"] if row else "superseded or deleted",
+                row.status if row else "superseded or deleted",
             )
-            return {"destination": event.destination, "key": event.storage_key}
+            return False
         await backup_store.update_backup(
             conn,
-            row["id"],
+            row.id,
             {
                 "status": "completed",
                 "storage_key": event.storage_key,
@@ -107,29 +102,29 @@ class JobEvents:
                 "tool_version": event.tool_version,
                 "file_format": event.file_format,
                 "completed_at": event.occurred_at,
-                "duration_seconds": (event.occurred_at - row["started_at"]).total_seconds()
-                if row["started_at"]
+                "duration_seconds": (event.occurred_at - row.started_at).total_seconds()
+                if row.started_at
                 else event.duration_seconds,
                 "error_message": None,
                 "error_cause": None,
             },
         )
-        return {}
+        return True
 
     async def _backup_failed(self, conn: asyncpg.Connection, event: BackupFailed) -> None:
         row = await self._current(conn, event.backup_id, event.fence)
-        if row is None or row["status"] not in backups.ACTIVE:
+        if row is None or row.status not in ACTIVE:
             return
         await backup_store.update_backup(
             conn,
-            row["id"],
+            row.id,
             {
                 "status": "failed",
                 "error_message": event.error,
                 "error_cause": event.cause,
                 "completed_at": event.occurred_at,
-                "duration_seconds": (event.occurred_at - row["started_at"]).total_seconds()
-                if row["started_at"]
+                "duration_seconds": (event.occurred_at - row.started_at).total_seconds()
+                if row.started_at
                 else None,
             },
         )
@@ -140,7 +135,7 @@ class JobEvents:
             return
         await backup_store.update_backup(
             conn,
-            row["id"],
+            row.id,
             {
                 "verified": event.passed,
                 "verification_date": event.occurred_at,
@@ -158,10 +153,10 @@ class JobEvents:
     async def _restore_finished(
         self, conn: asyncpg.Connection, event: RestoreCompleted | RestoreFailed
     ) -> None:
-        row = await backup_store.get_restore(conn, event.restore_id, for_update=True)
-        if row is None or row["fence"] != event.fence or row["status"] not in backups.ACTIVE:
+        row = await restore_store.get_restore(conn, event.restore_id, for_update=True)
+        if row is None or row.fence != event.fence or row.status not in ACTIVE:
             return
-        started = row["started_at"] or event.occurred_at
+        started = row.started_at or event.occurred_at
         values: dict[str, Any] = {
             "completed_at": event.occurred_at,
             "duration_seconds": (event.occurred_at - started).total_seconds(),
@@ -175,13 +170,13 @@ class JobEvents:
                 warnings=event.warnings,
             )
         else:
-            values.update(status="failed", errors=[*row["errors"], f"{event.cause}: {event.error}"])
-        await backup_store.update_restore(conn, row["id"], values)
+            values.update(status="failed", errors=[*row.errors, f"{event.cause}: {event.error}"])
+        await restore_store.update_restore(conn, row.id, values)
 
-    async def _remove_orphan(self, orphan: dict[str, Any]) -> None:
+    async def _remove_orphan(self, destination: str, key: str) -> None:
         try:
-            storage = self.destinations.get(orphan["destination"])
-            await storage.delete(orphan["key"])
-            await storage.delete(manifest_key(orphan["key"]))
+            storage = self.destinations.get(destination)
+            await storage.delete(key)
+            await storage.delete(manifest_key(key))
         except Exception:
-            log.exception("could not remove the artifact of a cancelled backup: %s", orphan["key"])
+            log.exception("could not remove the artifact of a cancelled backup: %s", key)

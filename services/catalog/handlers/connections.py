@@ -2,7 +2,7 @@
 (the only service that reaches users' databases) does the talking."""
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
 import msgspec
@@ -24,9 +24,12 @@ from contracts.operations.executor import Executor
 from contracts.rpc import Request
 from libs.bus import rpc
 from libs.bus.broker import Broker
-from libs.errors import Refused, invalid, not_found
-from services.catalog import backups, store
-from services.catalog.database_handlers import DatabaseHandlers
+from libs.errors import Refused, invalid
+from services.catalog.domain.backups import endpoint_for
+from services.catalog.handlers.databases import DatabaseHandlers
+from services.catalog.handlers.servers import found_server
+from services.catalog.store.databases import database_name_taken, database_names_on
+from services.catalog.store.servers import get_server, record_health
 
 Probe = TypeVar("Probe", bound=ProbeEndpoint)
 Rep = TypeVar("Rep")
@@ -43,12 +46,6 @@ class ConnectionHandlers:
         self.broker = broker
         self.databases = databases
         self.probe_timeout = probe_timeout + PROBE_MARGIN
-
-    async def _server(self, server_id: int) -> dict[str, Any]:
-        row = await store.get_server(self.pool, server_id)
-        if row is None:
-            raise not_found("server", server_id)
-        return row
 
     async def _probe(
         self,
@@ -73,13 +70,13 @@ class ConnectionHandlers:
     async def test_connection(self, request: TestConnection) -> ConnectionResult:
         server = None
         if request.engine_id is not None:
-            server = await store.get_server(self.pool, request.engine_id)
+            server = await get_server(self.pool, request.engine_id)
             if server is None:
                 raise invalid("engine_id", f"server {request.engine_id} does not exist")
         if request.use_engine_credentials:
             if server is None:
                 raise invalid("engine_id", "required when use_engine_credentials is true")
-            endpoint = backups.endpoint_for(None, server, request.database_name or "")
+            endpoint = endpoint_for(None, server, request.database_name or "")
             endpoint = msgspec.structs.replace(
                 endpoint, host=request.host or endpoint.host, port=request.port or endpoint.port
             )
@@ -97,53 +94,44 @@ class ConnectionHandlers:
         return await self._probe(Executor.test_connection, endpoint, request, request.engine_id)
 
     async def test_server(self, request: TestServerConnection) -> ConnectionResult:
-        server = await self._server(request.server_id)
-        endpoint = backups.endpoint_for(None, server, "")
-        result = await self._probe(Executor.test_connection, endpoint, request, server["id"])
-        await self.pool.execute(
-            "UPDATE servers SET health_status = $2, last_heartbeat = $3 WHERE id = $1",
-            server["id"],
-            "healthy" if result.success else "unhealthy",
-            datetime.now(UTC),
-        )
+        server = await found_server(self.pool, request.server_id)
+        endpoint = endpoint_for(None, server, "")
+        result = await self._probe(Executor.test_connection, endpoint, request, server.id)
+        health = "healthy" if result.success else "unhealthy"
+        await record_health(self.pool, server.id, health, datetime.now(UTC))
         return result
 
     async def discover(self, request: DiscoverServer) -> Discovery:
-        server = await self._server(request.server_id)
-        if not server["discovery_enabled"]:
-            raise Refused(409, "DISCOVERY_DISABLED", f"discovery is disabled for server {server['name']!r}")
-        endpoint = backups.endpoint_for(None, server, "")
-        return await self._probe(Executor.discover, endpoint, request, server["id"])
+        server = await found_server(self.pool, request.server_id)
+        if not server.discovery_enabled:
+            raise Refused(409, "DISCOVERY_DISABLED", f"discovery is disabled for server {server.name!r}")
+        endpoint = endpoint_for(None, server, "")
+        return await self._probe(Executor.discover, endpoint, request, server.id)
 
     async def import_databases(self, request: ImportDatabases) -> ImportResult:
-        server = await self._server(request.server_id)
+        server = await found_server(self.pool, request.server_id)
         await self.databases.check_policy(request, request.policy_id)  # before discovery: nothing imported
         asked = DiscoverServer(
-            server_id=server["id"], actor=request.actor, correlation_id=request.correlation_id
+            server_id=server.id, actor=request.actor, correlation_id=request.correlation_id
         )
         found = [d.name for d in (await self.discover(asked)).databases]
-        rows = await self.pool.fetch("SELECT database_name FROM databases WHERE server_id = $1", server["id"])
-        existing = sorted({r["database_name"] for r in rows} & set(found))
+        existing = sorted(await database_names_on(self.pool, server.id) & set(found))
         wanted = [n for n in found if n not in existing] if request.import_all else list(request.databases)
         unknown = [n for n in wanted if n not in found]
         if unknown:
-            raise invalid("databases", f"not on server {server['name']!r}: {', '.join(unknown)}")
+            raise invalid("databases", f"not on server {server.name!r}: {', '.join(unknown)}")
         imported, skipped = [], [n for n in found if n not in wanted and n not in existing]
         for name in wanted:
             if name in existing:
                 skipped.append(name)
                 continue
-            display = (
-                name
-                if not await store.name_taken(self.pool, "databases", name)
-                else f"{server['name']}/{name}"
-            )
+            display = f"{server.name}/{name}" if await database_name_taken(self.pool, name) else name
             imported.append(
                 await self.databases.create(
                     CreateDatabase(
                         name=display,
-                        database_type=server["engine_type"],
-                        engine_id=server["id"],
+                        database_type=server.engine_type,
+                        engine_id=server.id,
                         use_engine_credentials=True,
                         database_name=name,
                         policy_id=request.policy_id,
@@ -153,7 +141,7 @@ class ConnectionHandlers:
                 )
             )
         return ImportResult(
-            engine_id=server["id"],
+            engine_id=server.id,
             message=f"Imported {len(imported)} database(s)",
             imported=imported,
             skipped=skipped,

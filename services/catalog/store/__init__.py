@@ -1,0 +1,1 @@
+"""SQL over the catalog schema, one module per table group; every read returns typed rows."""
