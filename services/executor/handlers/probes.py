@@ -19,6 +19,7 @@ from contracts.connections import (
     ProbeEndpoint,
     TestEndpoint,
 )
+from contracts.operations.executor import Executor
 from libs.crypto import SealError
 from libs.errors import Refused
 from services.executor.engines import engine_for
@@ -79,7 +80,7 @@ class ProbeHandlers:
     async def test_connection(self, request: TestEndpoint) -> ConnectionResult:
         started = time.monotonic()
         try:
-            await self._probe(request, "test_connection", lambda e, t: e.test_connection(t))
+            await self._probe(request, Executor.test_connection.name, lambda e, t: e.test_connection(t))
         except EngineError as exc:
             return ConnectionResult(
                 success=False,
@@ -93,7 +94,7 @@ class ProbeHandlers:
 
     async def discover(self, request: DiscoverEndpoint) -> Discovery:
         try:
-            target, found = await self._probe(request, "discover", lambda e, t: e.discover(t))
+            target, found = await self._probe(request, Executor.discover.name, lambda e, t: e.discover(t))
         except EngineError as exc:
             # The target failed, not Lifeboat: a refusal the operator can act on, not a 5xx.
             raise Refused(409, "DISCOVERY_FAILED", f"discovery failed: {exc.message}") from None
