@@ -1,26 +1,13 @@
 """What the audit service answers: the log, its export, its vocabulary, its chain check."""
 
-from contracts.audit import (
-    ActionList,
-    ChainReport,
-    ExportLogs,
-    ListActions,
-    ListLogs,
-    ListResourceTypes,
-    LogBatch,
-    LogPage,
-    ResourceTypeList,
-    Stats,
-    StatsQuery,
-    VerifyChain,
-)
+from contracts import audit
 from contracts.operations import Operation, Service
 
 
 class Audit(Service, name="audit"):
-    list_logs = Operation(ListLogs, LogPage)
-    export = Operation(ExportLogs, LogBatch)
-    actions = Operation(ListActions, ActionList)
-    resource_types = Operation(ListResourceTypes, ResourceTypeList)
-    stats = Operation(StatsQuery, Stats)
-    verify = Operation(VerifyChain, ChainReport)
+    list_logs = Operation(audit.ListLogs, audit.LogPage)
+    export = Operation(audit.ExportLogs, audit.LogBatch)
+    actions = Operation(audit.ListActions, audit.ActionList)
+    resource_types = Operation(audit.ListResourceTypes, audit.ResourceTypeList)
+    stats = Operation(audit.StatsQuery, audit.Stats)
+    verify = Operation(audit.VerifyChain, audit.ChainReport)

@@ -1,110 +1,45 @@
 """What the catalog answers: servers, databases, backups, restores, backup files, connection
 tests (which it hands on to an executor) and the facts retention decides on."""
 
-from contracts.backups import (
-    BackupAccepted,
-    BackupPage,
-    BackupSpec,
-    BackupView,
-    BeginBackup,
-    BeginRestore,
-    BeginVerify,
-    CancelBackup,
-    CreateBackup,
-    CreateRestore,
-    DeleteBackup,
-    DeleteFiles,
-    DeleteFilesResult,
-    FileList,
-    GetBackup,
-    ListBackups,
-    ListFiles,
-    RestoreAccepted,
-    RestoreRef,
-    RestoreSpec,
-    RestoreView,
-    VerifyAccepted,
-    VerifyBackup,
-    VerifySpec,
-)
-from contracts.catalog import (
-    CreateServer,
-    Deleted,
-    DeleteServer,
-    ListServers,
-    ServerPage,
-    ServerRef,
-    ServerView,
-    UpdateServer,
-)
-from contracts.connections import (
-    ConnectionResult,
-    DiscoverServer,
-    Discovery,
-    ImportDatabases,
-    ImportResult,
-    TestConnection,
-    TestServerConnection,
-)
-from contracts.databases import (
-    CreateDatabase,
-    DatabasePage,
-    DatabaseView,
-    DeleteDatabase,
-    GetDatabase,
-    ListDatabases,
-    UpdateDatabase,
-)
+from contracts import backups, catalog, connections, databases, retention
 from contracts.operations import Operation, Service
-from contracts.retention import (
-    DatabaseHistory,
-    History,
-    ListManagedDatabases,
-    ManagedDatabases,
-    Marked,
-    MarkRetention,
-    PolicyDatabases,
-    PolicyUsage,
-    ReassignDatabases,
-    Reassigned,
-)
 
 
 class Catalog(Service, name="catalog"):
-    create_server = Operation(CreateServer, ServerView)
-    list_servers = Operation(ListServers, ServerPage)
-    get_server = Operation(ServerRef, ServerView)
-    update_server = Operation(UpdateServer, ServerView)
-    delete_server = Operation(DeleteServer, Deleted)
+    create_server = Operation(catalog.CreateServer, catalog.ServerView)
+    list_servers = Operation(catalog.ListServers, catalog.ServerPage)
+    get_server = Operation(catalog.ServerRef, catalog.ServerView)
+    update_server = Operation(catalog.UpdateServer, catalog.ServerView)
+    delete_server = Operation(catalog.DeleteServer, catalog.Deleted)
 
-    create_database = Operation(CreateDatabase, DatabaseView)
-    list_databases = Operation(ListDatabases, DatabasePage)
-    get_database = Operation(GetDatabase, DatabaseView)
-    update_database = Operation(UpdateDatabase, DatabaseView)
-    delete_database = Operation(DeleteDatabase, Deleted)
+    create_database = Operation(databases.CreateDatabase, databases.DatabaseView)
+    list_databases = Operation(databases.ListDatabases, databases.DatabasePage)
+    get_database = Operation(databases.GetDatabase, databases.DatabaseView)
+    update_database = Operation(databases.UpdateDatabase, databases.DatabaseView)
+    delete_database = Operation(databases.DeleteDatabase, catalog.Deleted)
 
-    test_connection = Operation(TestConnection, ConnectionResult)
-    test_server_connection = Operation(TestServerConnection, ConnectionResult)
-    discover_server = Operation(DiscoverServer, Discovery)
-    import_databases = Operation(ImportDatabases, ImportResult)
+    test_connection = Operation(connections.TestConnection, connections.ConnectionResult)
+    test_server_connection = Operation(connections.TestServerConnection, connections.ConnectionResult)
+    discover_server = Operation(connections.DiscoverServer, connections.Discovery)
+    import_databases = Operation(connections.ImportDatabases, connections.ImportResult)
 
-    create_backup = Operation(CreateBackup, BackupAccepted)
-    list_backups = Operation(ListBackups, BackupPage)
-    get_backup = Operation(GetBackup, BackupView)
-    cancel_backup = Operation(CancelBackup, BackupView)
-    delete_backup = Operation(DeleteBackup, Deleted)
-    begin_backup = Operation(BeginBackup, BackupSpec)
-    create_restore = Operation(CreateRestore, RestoreAccepted)
-    get_restore = Operation(RestoreRef, RestoreView)
-    begin_restore = Operation(BeginRestore, RestoreSpec)
-    verify_backup = Operation(VerifyBackup, VerifyAccepted)
-    begin_verify = Operation(BeginVerify, VerifySpec)
+    create_backup = Operation(backups.CreateBackup, backups.BackupAccepted)
+    list_backups = Operation(backups.ListBackups, backups.BackupPage)
+    get_backup = Operation(backups.GetBackup, backups.BackupView)
+    cancel_backup = Operation(backups.CancelBackup, backups.BackupView)
+    delete_backup = Operation(backups.DeleteBackup, catalog.Deleted)
+    begin_backup = Operation(backups.BeginBackup, backups.BackupSpec)
+    create_restore = Operation(backups.CreateRestore, backups.RestoreAccepted)
+    get_restore = Operation(backups.RestoreRef, backups.RestoreView)
+    begin_restore = Operation(backups.BeginRestore, backups.RestoreSpec)
+    verify_backup = Operation(backups.VerifyBackup, backups.VerifyAccepted)
+    begin_verify = Operation(backups.BeginVerify, backups.VerifySpec)
 
-    list_files = Operation(ListFiles, FileList)
-    delete_files = Operation(DeleteFiles, DeleteFilesResult)
+    list_files = Operation(backups.ListFiles, backups.FileList)
+    delete_files = Operation(backups.DeleteFiles, backups.DeleteFilesResult)
 
-    database_history = Operation(DatabaseHistory, History)
-    mark_retention = Operation(MarkRetention, Marked)
-    managed_databases = Operation(ListManagedDatabases, ManagedDatabases)
-    policy_users = Operation(PolicyDatabases, PolicyUsage)
-    reassign_policy = Operation(ReassignDatabases, Reassigned)
+    database_history = Operation(retention.DatabaseHistory, retention.History)
+    mark_retention = Operation(retention.MarkRetention, retention.Marked)
+    managed_databases = Operation(retention.ListManagedDatabases, retention.ManagedDatabases)
+    policy_users = Operation(retention.PolicyDatabases, retention.PolicyUsage)
+    reassign_policy = Operation(retention.ReassignDatabases, retention.Reassigned)
