@@ -1,7 +1,8 @@
-"""What the catalog answers: servers, databases, backups, restores, backup files, connection
-tests (which it hands on to an executor) and the facts retention decides on."""
+"""What the catalog answers: servers, databases, backups, restores, backup files and their
+download links, connection tests (which it hands on to an executor) and the facts retention
+decides on."""
 
-from contracts import backups, catalog, connections, databases, retention
+from contracts import backups, catalog, connections, databases, downloads, retention
 from contracts.operations import Operation, Service
 
 
@@ -37,6 +38,8 @@ class Catalog(Service, name="catalog"):
 
     list_files = Operation(backups.ListFiles, backups.FileList)
     delete_files = Operation(backups.DeleteFiles, backups.DeleteFilesResult)
+    backup_download_link = Operation(downloads.BackupDownloadLink, downloads.DownloadUrl)
+    file_download_link = Operation(downloads.FileDownloadLink, downloads.DownloadUrl)
 
     database_history = Operation(retention.DatabaseHistory, retention.History)
     mark_retention = Operation(retention.MarkRetention, retention.Marked)

@@ -8,13 +8,16 @@ from contracts.operations.catalog import Catalog
 from libs.bus import rpc
 from libs.bus.consumer import consume
 from libs.bus.streams import EVENTS
+from libs.crypto import load_keyring
 from libs.runtime import Runtime
 from libs.storage.destinations import Destinations
+from libs.storage.links import DownloadSigner
 from services.catalog.consumers.job_events import JobEvents
 from services.catalog.consumers.schedule_fires import ScheduleFires
 from services.catalog.handlers.backups import BackupHandlers
 from services.catalog.handlers.connections import ConnectionHandlers
 from services.catalog.handlers.databases import DatabaseHandlers
+from services.catalog.handlers.downloads import DownloadHandlers
 from services.catalog.handlers.files import FileHandlers
 from services.catalog.handlers.restores import RestoreHandlers
 from services.catalog.handlers.retention import RetentionHandlers
@@ -30,7 +33,8 @@ __all__ = ["MIGRATIONS", "Settings", "wire"]
 
 async def wire(runtime: Runtime) -> None:
     broker, pool, outbox, settings = runtime.broker, runtime.pool, runtime.outbox, runtime.settings
-    destinations = Destinations(settings)
+    signer = DownloadSigner(load_keyring(settings.master_key_path))  # links to local files
+    destinations = Destinations(settings, signer.sign)
 
     databases = DatabaseHandlers(pool, outbox, broker, settings.sqlite_root_paths)
     rpc.serve(broker, Catalog.create_database, databases.create)
@@ -73,6 +77,10 @@ async def wire(runtime: Runtime) -> None:
     files = FileHandlers(pool, destinations, backups)
     rpc.serve(broker, Catalog.list_files, files.list)
     rpc.serve(broker, Catalog.delete_files, files.delete)
+
+    downloads = DownloadHandlers(pool, destinations)
+    rpc.serve(broker, Catalog.backup_download_link, downloads.backup_link)
+    rpc.serve(broker, Catalog.file_download_link, downloads.file_link)
 
     retention = RetentionHandlers(pool, outbox)
     rpc.serve(broker, Catalog.database_history, retention.history)

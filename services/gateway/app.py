@@ -14,8 +14,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 from libs.crypto import load_keyring
 from libs.runtime import VERSION, Runtime
 from libs.storage.destinations import Destinations
+from libs.storage.links import DownloadSigner
 from services.gateway.auth.tokens import AccessTokens
-from services.gateway.downloads import DownloadSigner
 from services.gateway.errors import EXCEPTION_HANDLERS
 from services.gateway.inputs import refuse_nul
 from services.gateway.live import LiveBoard
@@ -69,7 +69,6 @@ def build_state(runtime: Runtime) -> Gateway:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     keyring = load_keyring(settings.master_key_path)
-    downloads = DownloadSigner(keyring)
     live = LiveBoard()
     live.bind(runtime.broker)
     return Gateway(
@@ -79,8 +78,8 @@ def build_state(runtime: Runtime) -> Gateway:
         keyring=keyring,
         tokens=AccessTokens(keyring, settings.access_token_minutes * 60),
         live=live,
-        destinations=Destinations(settings, downloads.sign),
-        downloads=downloads,
+        destinations=Destinations(settings),  # read by `fetch_file`; the catalog signs links
+        downloads=DownloadSigner(keyring),
     )
 
 

@@ -14,8 +14,8 @@ from libs.bus import rpc
 from libs.bus.broker import Broker
 from libs.crypto import Keyring
 from libs.storage.destinations import Destinations
+from libs.storage.links import DownloadSigner
 from services.gateway.auth.tokens import AccessTokens
-from services.gateway.downloads import DownloadSigner
 from services.gateway.live import LiveBoard
 from services.gateway.settings import GatewaySettings
 

@@ -2,7 +2,7 @@
 owned by the catalog and run by the executors (000 spine; 001's history filters and blob
 operations; 003's status, verify and restore status)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -39,6 +39,7 @@ from contracts.backups import (
 )
 from contracts.catalog import Deleted, EngineType
 from contracts.databases import Compression, DatabaseName
+from contracts.downloads import BackupDownloadLink, DownloadUrl, FileDownloadLink
 from contracts.operations.catalog import Catalog
 from libs.errors import Refused, invalid
 from libs.storage import StorageError, validate_key
@@ -266,21 +267,12 @@ def _checked_key(source: str, field: str, name: str) -> None:
         ) from None
 
 
-async def _link(
-    gateway: Gateway, request: Request[Any, Any, Any], destination: str, key: str, hours: float
-) -> DownloadLink:
-    seconds = int(hours * 3600)
-    try:
-        url = await gateway.destinations.get(destination).download_url(key, seconds)
-    except (DestinationError, StorageError) as exc:
-        raise Refused(409, "STORAGE_UNAVAILABLE", str(exc)) from None
-    if url.startswith("/"):
+def _link(request: Request[Any, Any, Any], found: DownloadUrl, hours: float) -> DownloadLink:
+    url = found.url
+    if url.startswith("/"):  # served by this gateway (local storage): at the address the client used
         url = str(request.base_url).rstrip("/") + url
     return DownloadLink(
-        download_url=url,
-        expires_at=datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds),
-        blob_name=key,
-        expires_in_hours=hours,
+        download_url=url, expires_at=found.expires_at, blob_name=found.key, expires_in_hours=hours
     )
 
 
@@ -291,12 +283,10 @@ async def download_backup(
     gateway: Gateway,
     expiry_hours: Annotated[float, Parameter(gt=0, le=MAX_DOWNLOAD_HOURS)] = 1,
 ) -> DownloadLink:
-    backup = await _backup(gateway, request, backup_id)
-    if backup.status != "completed" or not backup.blob_name:
-        raise Refused(
-            409, "BACKUP_NOT_COMPLETED", f"backup {backup_id} is {backup.status}; nothing to download"
-        )
-    return await _link(gateway, request, backup.destination or "default", backup.blob_name, expiry_hours)
+    ask = BackupDownloadLink(
+        actor=actor(request), backup_id=backup_id, expires_seconds=int(expiry_hours * 3600)
+    )
+    return _link(request, await gateway.ask(Catalog.backup_download_link, ask), expiry_hours)
 
 
 @get("/download", operation_id="downloadBackupFile", guards=[guards.operator])
@@ -308,13 +298,10 @@ async def download_file(
     destination: Annotated[str, Parameter(max_length=100)] = "default",
 ) -> DownloadLink:
     _checked_key("query", "blob_name", blob_name)
-    try:
-        exists = await gateway.destinations.get(destination).exists(blob_name)
-    except (DestinationError, StorageError) as exc:
-        raise invalid("blob_name", str(exc)) from None
-    if not exists:
-        raise Refused(404, "NOT_FOUND", f"backup file {blob_name!r} not found")
-    return await _link(gateway, request, destination, blob_name, expiry_hours)
+    ask = FileDownloadLink(
+        actor=actor(request), key=blob_name, destination=destination, expires_seconds=int(expiry_hours * 3600)
+    )
+    return _link(request, await gateway.ask(Catalog.file_download_link, ask), expiry_hours)
 
 
 @get("/files/content", operation_id="fetchSignedBackupFile", security=[], include_in_schema=True)

@@ -1,6 +1,7 @@
 """Short-lived signed download URLs for artifacts in local storage (S3 destinations presign
 their own). The signature is an HMAC, under a key derived from the master keyring, over the
-destination, key and expiry, so a URL works for nobody after it expires and for no other file."""
+destination, key and expiry, so a URL works for nobody after it expires and for no other file.
+The catalog signs (it hands out every download link); the gateway checks, then serves the bytes."""
 
 import hashlib
 import hmac
