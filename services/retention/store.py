@@ -8,7 +8,7 @@ import asyncpg
 import msgspec
 
 from contracts.retention import TierOptions
-from libs.db.rows import insert_row, update_row
+from libs.db.rows import delete_row, insert_row, update_row
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 MAX_ID = 2**63 - 1
@@ -52,21 +52,6 @@ async def list_policies(db: Executor) -> list[PolicyRow]:
     return [PolicyRow(*r) for r in await db.fetch(f"SELECT {POLICY_COLUMNS} FROM policies ORDER BY id")]
 
 
-async def name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
-    return bool(
-        await db.fetchval(
-            "SELECT 1 FROM policies WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2",
-            name,
-            other_than,
-        )
-    )
-
-
-async def lock_names(conn: asyncpg.Connection) -> None:
-    """Held until commit: no other writer can take a name between the check and the write."""
-    await conn.execute("LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE")
-
-
 async def insert_policy(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
     return await insert_row(conn, "policies", values)
 
@@ -76,7 +61,7 @@ async def update_policy(conn: asyncpg.Connection, policy_id: int, changes: dict[
 
 
 async def delete_policy(conn: asyncpg.Connection, policy_id: int) -> None:
-    await conn.execute("DELETE FROM policies WHERE id = $1", policy_id)
+    await delete_row(conn, "policies", policy_id)
 
 
 async def record_deletion(

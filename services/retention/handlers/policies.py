@@ -26,7 +26,8 @@ from contracts.retention import (
 from libs.bus import rpc
 from libs.bus.broker import Broker
 from libs.bus.outbox import Outbox
-from libs.errors import Refused, conflict, invalid, not_found
+from libs.db.rows import check_name_free, found, lock_names
+from libs.errors import Refused, invalid
 from services.retention import store
 from services.retention.domain import policies, usage
 from services.retention.store import Executor, PolicyRow
@@ -35,10 +36,7 @@ Users = list[PolicyUser]
 
 
 async def found_policy(db: Executor, policy_id: int, *, for_update: bool = False) -> PolicyRow:
-    row = await store.get_policy(db, policy_id, for_update=for_update)
-    if row is None:
-        raise not_found("retention policy", policy_id)
-    return row
+    return found(await store.get_policy(db, policy_id, for_update=for_update), "retention policy", policy_id)
 
 
 def view(row: PolicyRow) -> PolicyView:
@@ -70,9 +68,8 @@ class PolicyHandlers:
         values = policies.new_values(request)
         policies.check(values)
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock_names(conn)
-            if await store.name_taken(conn, values["name"]):
-                raise conflict(f"a retention policy named {values['name']!r} already exists", "name")
+            await lock_names(conn, "policies")
+            await check_name_free(conn, "policies", "retention policy", values["name"])
             row = await found_policy(conn, await store.insert_policy(conn, values))
             event = PolicyCreated(policy_id=row.id, name=row.name, summary=policies.summary(row))
             await self.outbox.emit(conn, event, cause=request)
@@ -86,12 +83,12 @@ class PolicyHandlers:
 
     async def update(self, request: UpdatePolicy) -> PolicyView:
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock_names(conn)
+            await lock_names(conn, "policies")
             row = await found_policy(conn, request.policy_id, for_update=True)
             changes = policies.changed_values(request)
             policies.check(msgspec.structs.asdict(row) | changes)
-            if "name" in changes and await store.name_taken(conn, changes["name"], row.id):
-                raise conflict(f"a retention policy named {changes['name']!r} already exists", "name")
+            if "name" in changes:
+                await check_name_free(conn, "policies", "retention policy", changes["name"], row.id)
             if changes:
                 await store.update_policy(conn, row.id, changes)
             updated = await found_policy(conn, row.id)

@@ -6,7 +6,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from libs.db.rows import insert_row, update_row
+from libs.db.rows import delete_row, fetch_row, insert_row, update_row
 from services.scheduler.store import Executor
 
 
@@ -47,16 +47,19 @@ Move = tuple[int, datetime, datetime | None]
 
 async def get_schedule(db: Executor, schedule_id: int, *, for_update: bool = False) -> ScheduleRow | None:
     lock = " FOR UPDATE" if for_update else ""
-    row = await db.fetchrow(f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1{lock}", schedule_id)
-    return ScheduleRow(*row) if row else None
+    return await fetch_row(
+        db, ScheduleRow, f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1{lock}", schedule_id
+    )
 
 
 async def owned_by_database(conn: asyncpg.Connection, database_id: int) -> ScheduleRow | None:
     """The one schedule 002's database PATCH manages for `database_id`, locked."""
-    row = await conn.fetchrow(
-        f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE owned_by_database = $1 FOR UPDATE", database_id
+    return await fetch_row(
+        conn,
+        ScheduleRow,
+        f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE owned_by_database = $1 FOR UPDATE",
+        database_id,
     )
-    return ScheduleRow(*row) if row else None
 
 
 async def list_schedules(db: Executor, server_id: int | None, database_id: int | None) -> list[ScheduleRow]:
@@ -70,21 +73,6 @@ async def list_schedules(db: Executor, server_id: int | None, database_id: int |
     return [ScheduleRow(*r) for r in rows]
 
 
-async def name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
-    return bool(
-        await db.fetchval(
-            "SELECT 1 FROM schedules WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2",
-            name,
-            other_than,
-        )
-    )
-
-
-async def lock_names(conn: asyncpg.Connection) -> None:
-    """Held until commit: no other writer can take a name between the check and the write."""
-    await conn.execute("LOCK TABLE schedules IN SHARE ROW EXCLUSIVE MODE")
-
-
 async def insert_schedule(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
     return await insert_row(conn, "schedules", values)
 
@@ -94,7 +82,7 @@ async def update_schedule(conn: asyncpg.Connection, schedule_id: int, changes: d
 
 
 async def delete_schedule(conn: asyncpg.Connection, schedule_id: int) -> None:
-    await conn.execute("DELETE FROM schedules WHERE id = $1", schedule_id)
+    await delete_row(conn, "schedules", schedule_id)
 
 
 async def delete_for_server(conn: asyncpg.Connection, server_id: int) -> None:
