@@ -1,4 +1,4 @@
-"""Generic single-row SQL: a dict of column values in, the row id out; a typed row read by id;
+"""Generic single-row SQL: a dict of column values in, the row id out; a typed row read;
 and the unique-name check every named table (servers, databases, policies, schedules) makes."""
 
 from typing import Any, TypeAlias, TypeVar
@@ -40,9 +40,9 @@ async def lock_row(db: Executor, table: str, row_id: int) -> None:
 
 
 async def fetch_row(db: Executor, row: type[Row], query: str, *args: Any) -> Row | None:
-    """The first record of `query` as a `row`, built positionally (its columns in field order)."""
+    """The first record of `query` as a `row`, built by column name (one column per field)."""
     record = await db.fetchrow(query, *args)
-    return row(*record) if record else None
+    return row(**record) if record else None
 
 
 def found(row: T | None, resource: str, resource_id: object) -> T:

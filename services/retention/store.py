@@ -1,35 +1,19 @@
 """SQL over the retention schema: `policies`, and `deletions` (what each evaluation deleted and
-why). Reads return typed rows, built positionally from the row type's own column list."""
+why). Reads return typed rows, built from the row type's own column list."""
 
-from datetime import datetime
 from typing import Any, TypeAlias
 
 import asyncpg
-import msgspec
 
-from contracts.retention import TierOptions
+from contracts.retention import PolicyView
 from libs.db.rows import delete_row, insert_row, update_row
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 MAX_ID = 2**63 - 1
 
 
-class PolicyRow(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    description: str | None
-    is_system: bool
-    keep_last_n: int | None
-    keep_days: int | None
-    keep_hourly: int
-    keep_daily: int
-    keep_weekly: int
-    keep_monthly: int
-    keep_yearly: int
-    tier_options: TierOptions
-    created_at: datetime
-    updated_at: datetime
-
+# A policy row is the view every API shows: the same fields, read by column name.
+PolicyRow = PolicyView
 
 POLICY_COLUMNS = ", ".join(PolicyRow.__struct_fields__)
 
@@ -39,17 +23,17 @@ async def get_policy(db: Executor, policy_id: int, *, for_update: bool = False) 
         return None
     lock = " FOR UPDATE" if for_update else ""
     row = await db.fetchrow(f"SELECT {POLICY_COLUMNS} FROM policies WHERE id = $1{lock}", policy_id)
-    return PolicyRow(*row) if row else None
+    return PolicyRow(**row) if row else None
 
 
 async def system_policy(db: Executor) -> PolicyRow:
     row = await db.fetchrow(f"SELECT {POLICY_COLUMNS} FROM policies WHERE is_system ORDER BY id LIMIT 1")
     assert row is not None, "the system policy is created by the first migration"
-    return PolicyRow(*row)
+    return PolicyRow(**row)
 
 
 async def list_policies(db: Executor) -> list[PolicyRow]:
-    return [PolicyRow(*r) for r in await db.fetch(f"SELECT {POLICY_COLUMNS} FROM policies ORDER BY id")]
+    return [PolicyRow(**r) for r in await db.fetch(f"SELECT {POLICY_COLUMNS} FROM policies ORDER BY id")]
 
 
 async def insert_policy(conn: asyncpg.Connection, values: dict[str, Any]) -> int:

@@ -39,25 +39,6 @@ async def found_policy(db: Executor, policy_id: int, *, for_update: bool = False
     return found(await store.get_policy(db, policy_id, for_update=for_update), "retention policy", policy_id)
 
 
-def view(row: PolicyRow) -> PolicyView:
-    return PolicyView(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        is_system=row.is_system,
-        keep_last_n=row.keep_last_n,
-        keep_days=row.keep_days,
-        keep_hourly=row.keep_hourly,
-        keep_daily=row.keep_daily,
-        keep_weekly=row.keep_weekly,
-        keep_monthly=row.keep_monthly,
-        keep_yearly=row.keep_yearly,
-        tier_options=row.tier_options,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 class PolicyHandlers:
     def __init__(self, pool: asyncpg.Pool, broker: Broker, outbox: Outbox) -> None:
         self.pool = pool
@@ -73,13 +54,13 @@ class PolicyHandlers:
             row = await found_policy(conn, await store.insert_policy(conn, values))
             event = PolicyCreated(policy_id=row.id, name=row.name, summary=policies.summary(row))
             await self.outbox.emit(conn, event, cause=request)
-        return view(row)
+        return row
 
     async def list(self, _: ListPolicies) -> PolicyList:
-        return PolicyList(items=[view(r) for r in await store.list_policies(self.pool)])
+        return PolicyList(items=await store.list_policies(self.pool))
 
     async def get(self, request: PolicyRef) -> PolicyView:
-        return view(await found_policy(self.pool, request.policy_id))
+        return await found_policy(self.pool, request.policy_id)
 
     async def update(self, request: UpdatePolicy) -> PolicyView:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -99,7 +80,7 @@ class PolicyHandlers:
                 summary=policies.summary(updated),
             )
             await self.outbox.emit(conn, event, cause=request)
-        return view(updated)
+        return updated
 
     async def delete(self, request: DeletePolicy) -> Deleted:
         """Refused while any database or schedule names the policy, unless `reassign_to` moves

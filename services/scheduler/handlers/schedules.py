@@ -16,6 +16,7 @@ from contracts.schedules import (
     DeleteSchedule,
     GetSchedule,
     ListSchedules,
+    ScheduleFields,
     ScheduleList,
     ScheduleView,
     Triggered,
@@ -27,6 +28,7 @@ from libs.bus.broker import Broker
 from libs.bus.outbox import Outbox
 from libs.db.rows import check_name_free, found, lock_names
 from libs.errors import Refused, invalid
+from libs.structs import fields_of
 from services.scheduler import domain
 from services.scheduler.clock import Clock
 from services.scheduler.firing import fired_event
@@ -41,23 +43,7 @@ async def found_schedule(db: Executor, schedule_id: int, *, for_update: bool = F
 
 def view(row: ScheduleRow) -> ScheduleView:
     return ScheduleView(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        server_id=row.server_id,
-        database_id=row.database_id,
-        database_name=row.database_name,
-        cron_expression=row.cron_expression,
-        timezone=row.timezone,
-        interval_hours=row.interval_hours,
-        backup_type=row.backup_type,
-        retention_policy_id=row.retention_policy_id,
-        max_backups=row.max_backups,
-        only_when_running=row.only_when_running,
-        enabled=row.enabled,
-        notify_on_success=row.notify_on_success,
-        notify_on_failure=row.notify_on_failure,
-        created_by=row.created_by,
+        **fields_of(row, ScheduleFields),
         created_at=row.created_at,
         updated_at=row.updated_at,
         last_run_at=row.last_run_at,

@@ -6,29 +6,15 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from contracts.schedules import ScheduleFields
 from libs.db.rows import delete_row, fetch_row, insert_row, update_row
 from services.scheduler.store import Executor
 
 
-class ScheduleRow(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    description: str | None
-    server_id: int | None
-    database_id: int | None
-    database_name: str | None
-    cron_expression: str
-    timezone: str
-    interval_hours: float | None
-    backup_type: str
-    retention_policy_id: int | None
-    max_backups: int
-    only_when_running: bool
-    enabled: bool
-    notify_on_success: bool
-    notify_on_failure: bool
+class ScheduleRow(ScheduleFields, frozen=True, kw_only=True):
+    """A schedule's row, read by column name: its view's own fields and the scheduler's."""
+
     owned_by_database: int | None
-    created_by: int | None
     next_fire_at: datetime  # set by every write (domain.timed, changed_values)
     last_run_at: datetime | None
     created_at: datetime
@@ -70,7 +56,7 @@ async def list_schedules(db: Executor, server_id: int | None, database_id: int |
         server_id,
         database_id,
     )
-    return [ScheduleRow(*r) for r in rows]
+    return [ScheduleRow(**r) for r in rows]
 
 
 async def insert_schedule(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
@@ -119,7 +105,7 @@ async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int) -> list
         now,
         limit,
     )
-    return [ScheduleRow(*r) for r in rows]
+    return [ScheduleRow(**r) for r in rows]
 
 
 async def advance(conn: asyncpg.Connection, moves: list[Move]) -> None:
