@@ -88,7 +88,9 @@ class DatabaseSchedule(Request, frozen=True, kw_only=True):
     cron_expression: CronExpression | None
 
 
-class ScheduleView(msgspec.Struct, frozen=True, kw_only=True):
+class ScheduleFields(msgspec.Struct, frozen=True, kw_only=True):
+    """What a schedule is: the fields its view and the scheduler's stored row share."""
+
     id: int
     name: str
     description: str | None
@@ -106,6 +108,9 @@ class ScheduleView(msgspec.Struct, frozen=True, kw_only=True):
     notify_on_success: bool
     notify_on_failure: bool
     created_by: int | None
+
+
+class ScheduleView(ScheduleFields, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     last_run_at: datetime | None

@@ -14,3 +14,8 @@ def given(data: msgspec.Struct, exclude: Collection[str] = ()) -> dict[str, Any]
         for name in data.__struct_fields__
         if name not in exclude and (value := getattr(data, name)) is not UNSET
     }
+
+
+def fields_of(data: msgspec.Struct, shape: type[msgspec.Struct]) -> dict[str, Any]:
+    """`data`'s values of the fields `shape` declares (a base Struct `data`'s type shares)."""
+    return {name: getattr(data, name) for name in shape.__struct_fields__}

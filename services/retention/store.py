@@ -1,35 +1,19 @@
 """SQL over the retention schema: `policies`, and `deletions` (what each evaluation deleted and
-why). Reads return typed rows, built positionally from the row type's own column list."""
+why). Reads return typed rows, built from the row type's own column list."""
 
-from datetime import datetime
 from typing import Any, TypeAlias
 
 import asyncpg
-import msgspec
 
-from contracts.retention import TierOptions
-from libs.db.rows import insert_row, update_row
+from contracts.retention import PolicyView
+from libs.db.rows import delete_row, insert_row, update_row
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 MAX_ID = 2**63 - 1
 
 
-class PolicyRow(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    description: str | None
-    is_system: bool
-    keep_last_n: int | None
-    keep_days: int | None
-    keep_hourly: int
-    keep_daily: int
-    keep_weekly: int
-    keep_monthly: int
-    keep_yearly: int
-    tier_options: TierOptions
-    created_at: datetime
-    updated_at: datetime
-
+# A policy row is the view every API shows: the same fields, read by column name.
+PolicyRow = PolicyView
 
 POLICY_COLUMNS = ", ".join(PolicyRow.__struct_fields__)
 
@@ -39,32 +23,17 @@ async def get_policy(db: Executor, policy_id: int, *, for_update: bool = False) 
         return None
     lock = " FOR UPDATE" if for_update else ""
     row = await db.fetchrow(f"SELECT {POLICY_COLUMNS} FROM policies WHERE id = $1{lock}", policy_id)
-    return PolicyRow(*row) if row else None
+    return PolicyRow(**row) if row else None
 
 
 async def system_policy(db: Executor) -> PolicyRow:
     row = await db.fetchrow(f"SELECT {POLICY_COLUMNS} FROM policies WHERE is_system ORDER BY id LIMIT 1")
     assert row is not None, "the system policy is created by the first migration"
-    return PolicyRow(*row)
+    return PolicyRow(**row)
 
 
 async def list_policies(db: Executor) -> list[PolicyRow]:
-    return [PolicyRow(*r) for r in await db.fetch(f"SELECT {POLICY_COLUMNS} FROM policies ORDER BY id")]
-
-
-async def name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
-    return bool(
-        await db.fetchval(
-            "SELECT 1 FROM policies WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2",
-            name,
-            other_than,
-        )
-    )
-
-
-async def lock_names(conn: asyncpg.Connection) -> None:
-    """Held until commit: no other writer can take a name between the check and the write."""
-    await conn.execute("LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE")
+    return [PolicyRow(**r) for r in await db.fetch(f"SELECT {POLICY_COLUMNS} FROM policies ORDER BY id")]
 
 
 async def insert_policy(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
@@ -76,7 +45,7 @@ async def update_policy(conn: asyncpg.Connection, policy_id: int, changes: dict[
 
 
 async def delete_policy(conn: asyncpg.Connection, policy_id: int) -> None:
-    await conn.execute("DELETE FROM policies WHERE id = $1", policy_id)
+    await delete_row(conn, "policies", policy_id)
 
 
 async def record_deletion(

@@ -24,11 +24,12 @@ from contracts.operations.executor import Executor
 from contracts.rpc import Request
 from libs.bus import rpc
 from libs.bus.broker import Broker
+from libs.db.rows import name_taken
 from libs.errors import Refused, invalid
 from services.catalog.domain.backups import endpoint_for
 from services.catalog.handlers.databases import DatabaseHandlers
 from services.catalog.handlers.servers import found_server
-from services.catalog.store.databases import database_name_taken, database_names_on
+from services.catalog.store.databases import database_names_on
 from services.catalog.store.servers import get_server, record_health
 
 Probe = TypeVar("Probe", bound=ProbeEndpoint)
@@ -125,7 +126,7 @@ class ConnectionHandlers:
             if name in existing:
                 skipped.append(name)
                 continue
-            display = f"{server.name}/{name}" if await database_name_taken(self.pool, name) else name
+            display = f"{server.name}/{name}" if await name_taken(self.pool, "databases", name) else name
             imported.append(
                 await self.databases.create(
                     CreateDatabase(

@@ -24,7 +24,8 @@ from contracts.rpc import Request
 from libs.bus import rpc
 from libs.bus.broker import Broker
 from libs.bus.outbox import Outbox
-from libs.errors import conflict, invalid, not_found
+from libs.db.rows import check_name_free, found, lock_names
+from libs.errors import invalid
 from services.catalog.domain import databases, servers
 from services.catalog.store import databases as store
 from services.catalog.store.pages import Executor
@@ -33,10 +34,7 @@ from services.catalog.store.servers import get_server
 
 
 async def found_database(db: Executor, database_id: int, *, for_update: bool = False) -> DatabaseRow:
-    row = await store.get_database(db, database_id, for_update=for_update)
-    if row is None:
-        raise not_found("database", database_id)
-    return row
+    return found(await store.get_database(db, database_id, for_update=for_update), "database", database_id)
 
 
 async def _server(conn: asyncpg.Connection, server_id: int | None) -> ServerView | None:
@@ -69,12 +67,11 @@ class DatabaseHandlers:
     async def create(self, request: CreateDatabase) -> DatabaseView:
         await self.check_policy(request, request.policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
+            await lock_names(conn, "databases")
             values = databases.new_database_values(request, await _server(conn, request.engine_id))
             databases.check_confined(values, self.sqlite_roots)
-            if await store.database_name_taken(conn, values["name"]):
-                raise conflict(f"a database named {values['name']!r} already exists", "name")
-            database = databases.view(await store.insert_database(conn, values))
+            await check_name_free(conn, "databases", "database", values["name"])
+            database = databases.view(await found_database(conn, await store.insert_database(conn, values)))
             created = DatabaseCreated(
                 database_id=database.id,
                 name=database.name,
@@ -99,15 +96,17 @@ class DatabaseHandlers:
         if request.policy_id is not UNSET:
             await self.check_policy(request, request.policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("LOCK TABLE databases IN SHARE ROW EXCLUSIVE MODE")
+            await lock_names(conn, "databases")
             row = await found_database(conn, request.database_id, for_update=True)
             changes = databases.changed_values(request)
             merged = {**msgspec.structs.asdict(row), **changes}
             databases.check(merged, await _server(conn, merged["server_id"]))
             databases.check_confined(merged, self.sqlite_roots)
-            if "name" in changes and await store.database_name_taken(conn, changes["name"], row.id):
-                raise conflict(f"a database named {changes['name']!r} already exists", "name")
-            database = databases.view(await store.update_database(conn, row.id, changes) if changes else row)
+            if "name" in changes:
+                await check_name_free(conn, "databases", "database", changes["name"], row.id)
+            if changes:
+                await store.update_database(conn, row.id, changes)
+            database = databases.view(await found_database(conn, row.id) if changes else row)
             updated = DatabaseUpdated(
                 database_id=database.id,
                 name=database.name,

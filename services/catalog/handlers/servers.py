@@ -14,7 +14,8 @@ from contracts.catalog import (
 )
 from contracts.events import ServerCreated, ServerDeleted, ServerUpdated
 from libs.bus.outbox import Outbox
-from libs.errors import conflict, not_found
+from libs.db.rows import check_name_free, found, lock_names
+from libs.errors import conflict
 from services.catalog.domain import servers
 from services.catalog.handlers.databases import DatabaseHandlers
 from services.catalog.store import databases as database_store
@@ -24,10 +25,7 @@ from services.catalog.store.rows import ServerRow
 
 
 async def found_server(db: Executor, server_id: int, *, for_update: bool = False) -> ServerRow:
-    row = await store.get_server(db, server_id, for_update=for_update)
-    if row is None:
-        raise not_found("server", server_id)
-    return row
+    return found(await store.get_server(db, server_id, for_update=for_update), "server", server_id)
 
 
 class ServerHandlers:
@@ -39,10 +37,9 @@ class ServerHandlers:
     async def create(self, request: CreateServer) -> ServerView:
         values = servers.new_server_values(request)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("LOCK TABLE servers IN SHARE ROW EXCLUSIVE MODE")
-            if await store.server_name_taken(conn, values["name"]):
-                raise conflict(f"a server named {values['name']!r} already exists", "name")
-            server = servers.view(await store.insert_server(conn, values))
+            await lock_names(conn, "servers")
+            await check_name_free(conn, "servers", "server", values["name"])
+            server = servers.view(await found_server(conn, await store.insert_server(conn, values)))
             created = ServerCreated(
                 server_id=server.id,
                 name=server.name,
@@ -64,14 +61,14 @@ class ServerHandlers:
 
     async def update(self, request: UpdateServer) -> ServerView:
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("LOCK TABLE servers IN SHARE ROW EXCLUSIVE MODE")
+            await lock_names(conn, "servers")
             row = await found_server(conn, request.server_id, for_update=True)
             changes = servers.changed_values(request, servers.view(row))
-            if "name" in changes and await store.server_name_taken(conn, changes["name"], request.server_id):
-                raise conflict(f"a server named {changes['name']!r} already exists", "name")
-            server = servers.view(
-                await store.update_server(conn, request.server_id, changes) if changes else row
-            )
+            if "name" in changes:
+                await check_name_free(conn, "servers", "server", changes["name"], row.id)
+            if changes:
+                await store.update_server(conn, row.id, changes)
+            server = servers.view(await found_server(conn, row.id) if changes else row)
             updated = ServerUpdated(
                 server_id=server.id,
                 name=server.name,

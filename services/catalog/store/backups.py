@@ -8,7 +8,7 @@ import asyncpg
 
 from contracts.backups import ListBackups
 from contracts.retention import BackupFact, RetentionMark
-from libs.db.rows import insert_row, update_row
+from libs.db.rows import delete_row, fetch_row, insert_row, lock_row, update_row
 from services.catalog.store.pages import Executor, page, where
 from services.catalog.store.rows import BackupRow, columns
 
@@ -31,19 +31,19 @@ async def insert_backup(conn: asyncpg.Connection, values: dict[str, Any]) -> Non
 
 async def get_backup(db: Executor, backup_id: int, *, for_update: bool = False) -> BackupRow | None:
     if for_update:
-        await db.execute("SELECT 1 FROM backups WHERE id = $1 FOR UPDATE", backup_id)
-    record = await db.fetchrow(f"{BACKUPS} WHERE b.id = $1", backup_id)
-    return BackupRow(*record) if record else None
+        await lock_row(db, "backups", backup_id)
+    return await fetch_row(db, BackupRow, f"{BACKUPS} WHERE b.id = $1", backup_id)
 
 
 async def get_backup_by_key(db: Executor, destination: str, key: str) -> BackupRow | None:
     """The completed backup whose artifact is `key` in `destination`, if any."""
-    record = await db.fetchrow(
+    return await fetch_row(
+        db,
+        BackupRow,
         f"{BACKUPS} WHERE b.destination = $1 AND b.storage_key = $2 AND b.status = 'completed'",
         destination,
         key,
     )
-    return BackupRow(*record) if record else None
 
 
 async def backup_ids_by_key(db: Executor, destination: str, keys: list[str]) -> dict[str, int]:
@@ -64,7 +64,7 @@ async def update_backup(conn: asyncpg.Connection, backup_id: int, values: dict[s
 
 
 async def delete_backup(conn: asyncpg.Connection, backup_id: int) -> None:
-    await conn.execute("DELETE FROM backups WHERE id = $1", backup_id)
+    await delete_row(conn, "backups", backup_id)
 
 
 async def list_backups(db: Executor, query: ListBackups) -> tuple[list[BackupRow], int]:

@@ -6,7 +6,7 @@ import asyncpg
 
 from contracts.databases import ListDatabases
 from contracts.retention import PolicyUser
-from libs.db.rows import insert_row, update_row
+from libs.db.rows import delete_row, fetch_row, insert_row, lock_row, update_row
 from services.catalog.store.pages import Executor, page, where
 from services.catalog.store.rows import DatabaseRow, columns
 
@@ -16,42 +16,27 @@ DATABASES = f"SELECT {DATABASE_COLUMNS} FROM databases d LEFT JOIN servers s ON 
 
 async def get_database(db: Executor, database_id: int, *, for_update: bool = False) -> DatabaseRow | None:
     if for_update:
-        await db.execute("SELECT 1 FROM databases WHERE id = $1 FOR UPDATE", database_id)
-    record = await db.fetchrow(f"{DATABASES} WHERE d.id = $1", database_id)
-    return DatabaseRow(*record) if record else None
+        await lock_row(db, "databases", database_id)
+    return await fetch_row(db, DatabaseRow, f"{DATABASES} WHERE d.id = $1", database_id)
 
 
 async def configured_database(db: Executor, server_id: int, database_name: str) -> DatabaseRow | None:
     """The first configuration of database `database_name` on server `server_id`, if any."""
-    record = await db.fetchrow(
+    return await fetch_row(
+        db,
+        DatabaseRow,
         f"{DATABASES} WHERE d.server_id = $1 AND d.database_name = $2 ORDER BY d.id LIMIT 1",
         server_id,
         database_name,
     )
-    return DatabaseRow(*record) if record else None
 
 
-async def insert_database(conn: asyncpg.Connection, values: dict[str, Any]) -> DatabaseRow:
-    database = await get_database(conn, await insert_row(conn, "databases", values))
-    assert database is not None
-    return database
+async def insert_database(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
+    return await insert_row(conn, "databases", values)
 
 
-async def update_database(conn: asyncpg.Connection, database_id: int, values: dict[str, Any]) -> DatabaseRow:
+async def update_database(conn: asyncpg.Connection, database_id: int, values: dict[str, Any]) -> None:
     await update_row(conn, "databases", database_id, values)
-    database = await get_database(conn, database_id)
-    assert database is not None
-    return database
-
-
-async def database_name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
-    return bool(
-        await db.fetchval(
-            "SELECT 1 FROM databases WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2",
-            name,
-            other_than,
-        )
-    )
 
 
 async def databases_of_server(conn: asyncpg.Connection, server_id: int) -> list[DatabaseRow]:
@@ -73,7 +58,7 @@ async def enabled_database_ids(db: Executor, server_id: int) -> list[int]:
 
 
 async def delete_database(conn: asyncpg.Connection, database_id: int) -> None:
-    await conn.execute("DELETE FROM databases WHERE id = $1", database_id)
+    await delete_row(conn, "databases", database_id)
 
 
 async def list_databases(db: Executor, query: ListDatabases) -> tuple[list[DatabaseRow], int]:

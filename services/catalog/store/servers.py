@@ -6,7 +6,7 @@ from typing import Any
 import asyncpg
 
 from contracts.catalog import ListServers
-from libs.db.rows import insert_row, update_row
+from libs.db.rows import delete_row, fetch_row, insert_row, lock_row, update_row
 from services.catalog.store.pages import Executor, page, where
 from services.catalog.store.rows import ServerRow, columns
 
@@ -18,22 +18,16 @@ SERVERS = f"SELECT {SERVER_COLUMNS} FROM servers s"
 
 async def get_server(db: Executor, server_id: int, *, for_update: bool = False) -> ServerRow | None:
     if for_update:
-        await db.execute("SELECT 1 FROM servers WHERE id = $1 FOR UPDATE", server_id)
-    record = await db.fetchrow(f"{SERVERS} WHERE s.id = $1", server_id)
-    return ServerRow(*record) if record else None
+        await lock_row(db, "servers", server_id)
+    return await fetch_row(db, ServerRow, f"{SERVERS} WHERE s.id = $1", server_id)
 
 
-async def insert_server(conn: asyncpg.Connection, values: dict[str, Any]) -> ServerRow:
-    server = await get_server(conn, await insert_row(conn, "servers", values))
-    assert server is not None
-    return server
+async def insert_server(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
+    return await insert_row(conn, "servers", values)
 
 
-async def update_server(conn: asyncpg.Connection, server_id: int, values: dict[str, Any]) -> ServerRow:
+async def update_server(conn: asyncpg.Connection, server_id: int, values: dict[str, Any]) -> None:
     await update_row(conn, "servers", server_id, values)
-    server = await get_server(conn, server_id)
-    assert server is not None
-    return server
 
 
 async def record_health(db: Executor, server_id: int, health_status: str, at: datetime) -> None:
@@ -45,18 +39,8 @@ async def record_health(db: Executor, server_id: int, health_status: str, at: da
     )
 
 
-async def server_name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
-    return bool(
-        await db.fetchval(
-            "SELECT 1 FROM servers WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2",
-            name,
-            other_than,
-        )
-    )
-
-
 async def delete_server(conn: asyncpg.Connection, server_id: int) -> None:
-    await conn.execute("DELETE FROM servers WHERE id = $1", server_id)
+    await delete_row(conn, "servers", server_id)
 
 
 async def list_servers(db: Executor, query: ListServers) -> tuple[list[ServerRow], int]:

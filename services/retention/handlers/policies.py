@@ -26,7 +26,8 @@ from contracts.retention import (
 from libs.bus import rpc
 from libs.bus.broker import Broker
 from libs.bus.outbox import Outbox
-from libs.errors import Refused, conflict, invalid, not_found
+from libs.db.rows import check_name_free, found, lock_names
+from libs.errors import Refused, invalid
 from services.retention import store
 from services.retention.domain import policies, usage
 from services.retention.store import Executor, PolicyRow
@@ -35,29 +36,7 @@ Users = list[PolicyUser]
 
 
 async def found_policy(db: Executor, policy_id: int, *, for_update: bool = False) -> PolicyRow:
-    row = await store.get_policy(db, policy_id, for_update=for_update)
-    if row is None:
-        raise not_found("retention policy", policy_id)
-    return row
-
-
-def view(row: PolicyRow) -> PolicyView:
-    return PolicyView(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        is_system=row.is_system,
-        keep_last_n=row.keep_last_n,
-        keep_days=row.keep_days,
-        keep_hourly=row.keep_hourly,
-        keep_daily=row.keep_daily,
-        keep_weekly=row.keep_weekly,
-        keep_monthly=row.keep_monthly,
-        keep_yearly=row.keep_yearly,
-        tier_options=row.tier_options,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return found(await store.get_policy(db, policy_id, for_update=for_update), "retention policy", policy_id)
 
 
 class PolicyHandlers:
@@ -70,28 +49,27 @@ class PolicyHandlers:
         values = policies.new_values(request)
         policies.check(values)
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock_names(conn)
-            if await store.name_taken(conn, values["name"]):
-                raise conflict(f"a retention policy named {values['name']!r} already exists", "name")
+            await lock_names(conn, "policies")
+            await check_name_free(conn, "policies", "retention policy", values["name"])
             row = await found_policy(conn, await store.insert_policy(conn, values))
             event = PolicyCreated(policy_id=row.id, name=row.name, summary=policies.summary(row))
             await self.outbox.emit(conn, event, cause=request)
-        return view(row)
+        return row
 
     async def list(self, _: ListPolicies) -> PolicyList:
-        return PolicyList(items=[view(r) for r in await store.list_policies(self.pool)])
+        return PolicyList(items=await store.list_policies(self.pool))
 
     async def get(self, request: PolicyRef) -> PolicyView:
-        return view(await found_policy(self.pool, request.policy_id))
+        return await found_policy(self.pool, request.policy_id)
 
     async def update(self, request: UpdatePolicy) -> PolicyView:
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock_names(conn)
+            await lock_names(conn, "policies")
             row = await found_policy(conn, request.policy_id, for_update=True)
             changes = policies.changed_values(request)
             policies.check(msgspec.structs.asdict(row) | changes)
-            if "name" in changes and await store.name_taken(conn, changes["name"], row.id):
-                raise conflict(f"a retention policy named {changes['name']!r} already exists", "name")
+            if "name" in changes:
+                await check_name_free(conn, "policies", "retention policy", changes["name"], row.id)
             if changes:
                 await store.update_policy(conn, row.id, changes)
             updated = await found_policy(conn, row.id)
@@ -102,7 +80,7 @@ class PolicyHandlers:
                 summary=policies.summary(updated),
             )
             await self.outbox.emit(conn, event, cause=request)
-        return view(updated)
+        return updated
 
     async def delete(self, request: DeletePolicy) -> Deleted:
         """Refused while any database or schedule names the policy, unless `reassign_to` moves

@@ -16,6 +16,7 @@ from contracts.schedules import (
     DeleteSchedule,
     GetSchedule,
     ListSchedules,
+    ScheduleFields,
     ScheduleList,
     ScheduleView,
     Triggered,
@@ -25,7 +26,9 @@ from contracts.schedules import (
 from libs.bus import rpc
 from libs.bus.broker import Broker
 from libs.bus.outbox import Outbox
-from libs.errors import Refused, conflict, invalid, not_found
+from libs.db.rows import check_name_free, found, lock_names
+from libs.errors import Refused, invalid
+from libs.structs import fields_of
 from services.scheduler import domain
 from services.scheduler.clock import Clock
 from services.scheduler.firing import fired_event
@@ -35,31 +38,12 @@ from services.scheduler.store.schedules import ScheduleRow
 
 
 async def found_schedule(db: Executor, schedule_id: int, *, for_update: bool = False) -> ScheduleRow:
-    row = await store.get_schedule(db, schedule_id, for_update=for_update)
-    if row is None:
-        raise not_found("schedule", schedule_id)
-    return row
+    return found(await store.get_schedule(db, schedule_id, for_update=for_update), "schedule", schedule_id)
 
 
 def view(row: ScheduleRow) -> ScheduleView:
     return ScheduleView(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        server_id=row.server_id,
-        database_id=row.database_id,
-        database_name=row.database_name,
-        cron_expression=row.cron_expression,
-        timezone=row.timezone,
-        interval_hours=row.interval_hours,
-        backup_type=row.backup_type,
-        retention_policy_id=row.retention_policy_id,
-        max_backups=row.max_backups,
-        only_when_running=row.only_when_running,
-        enabled=row.enabled,
-        notify_on_success=row.notify_on_success,
-        notify_on_failure=row.notify_on_failure,
-        created_by=row.created_by,
+        **fields_of(row, ScheduleFields),
         created_at=row.created_at,
         updated_at=row.updated_at,
         last_run_at=row.last_run_at,
@@ -116,9 +100,8 @@ class ScheduleHandlers:
         await self._check_server(request.server_id)
         await self._check_policy(request, request.retention_policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock_names(conn)
-            if await store.name_taken(conn, values["name"]):
-                raise conflict(f"a schedule named {values['name']!r} already exists", "name")
+            await lock_names(conn, "schedules")
+            await check_name_free(conn, "schedules", "schedule", values["name"])
             row = await found_schedule(conn, await store.insert_schedule(conn, values))
             await self.outbox.emit(conn, created_event(row), cause=request)
         return view(row)
@@ -134,13 +117,13 @@ class ScheduleHandlers:
         if request.retention_policy_id is not UNSET:
             await self._check_policy(request, request.retention_policy_id)
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock_names(conn)
+            await lock_names(conn, "schedules")
             row = await found_schedule(conn, request.schedule_id, for_update=True)
             changes = domain.changed_values(row, request, self.clock.now())
             if "server_id" in changes and changes["server_id"] != row.server_id:
                 await self._check_server(changes["server_id"])
-            if "name" in changes and await store.name_taken(conn, changes["name"], row.id):
-                raise conflict(f"a schedule named {changes['name']!r} already exists", "name")
+            if "name" in changes:
+                await check_name_free(conn, "schedules", "schedule", changes["name"], row.id)
             if changes:
                 await store.update_schedule(conn, row.id, changes)
             updated = await found_schedule(conn, row.id)

@@ -6,29 +6,15 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from libs.db.rows import insert_row, update_row
+from contracts.schedules import ScheduleFields
+from libs.db.rows import delete_row, fetch_row, insert_row, update_row
 from services.scheduler.store import Executor
 
 
-class ScheduleRow(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    description: str | None
-    server_id: int | None
-    database_id: int | None
-    database_name: str | None
-    cron_expression: str
-    timezone: str
-    interval_hours: float | None
-    backup_type: str
-    retention_policy_id: int | None
-    max_backups: int
-    only_when_running: bool
-    enabled: bool
-    notify_on_success: bool
-    notify_on_failure: bool
+class ScheduleRow(ScheduleFields, frozen=True, kw_only=True):
+    """A schedule's row, read by column name: its view's own fields and the scheduler's."""
+
     owned_by_database: int | None
-    created_by: int | None
     next_fire_at: datetime  # set by every write (domain.timed, changed_values)
     last_run_at: datetime | None
     created_at: datetime
@@ -47,16 +33,19 @@ Move = tuple[int, datetime, datetime | None]
 
 async def get_schedule(db: Executor, schedule_id: int, *, for_update: bool = False) -> ScheduleRow | None:
     lock = " FOR UPDATE" if for_update else ""
-    row = await db.fetchrow(f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1{lock}", schedule_id)
-    return ScheduleRow(*row) if row else None
+    return await fetch_row(
+        db, ScheduleRow, f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1{lock}", schedule_id
+    )
 
 
 async def owned_by_database(conn: asyncpg.Connection, database_id: int) -> ScheduleRow | None:
     """The one schedule 002's database PATCH manages for `database_id`, locked."""
-    row = await conn.fetchrow(
-        f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE owned_by_database = $1 FOR UPDATE", database_id
+    return await fetch_row(
+        conn,
+        ScheduleRow,
+        f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE owned_by_database = $1 FOR UPDATE",
+        database_id,
     )
-    return ScheduleRow(*row) if row else None
 
 
 async def list_schedules(db: Executor, server_id: int | None, database_id: int | None) -> list[ScheduleRow]:
@@ -67,22 +56,7 @@ async def list_schedules(db: Executor, server_id: int | None, database_id: int |
         server_id,
         database_id,
     )
-    return [ScheduleRow(*r) for r in rows]
-
-
-async def name_taken(db: Executor, name: str, other_than: int | None = None) -> bool:
-    return bool(
-        await db.fetchval(
-            "SELECT 1 FROM schedules WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2",
-            name,
-            other_than,
-        )
-    )
-
-
-async def lock_names(conn: asyncpg.Connection) -> None:
-    """Held until commit: no other writer can take a name between the check and the write."""
-    await conn.execute("LOCK TABLE schedules IN SHARE ROW EXCLUSIVE MODE")
+    return [ScheduleRow(**r) for r in rows]
 
 
 async def insert_schedule(conn: asyncpg.Connection, values: dict[str, Any]) -> int:
@@ -94,7 +68,7 @@ async def update_schedule(conn: asyncpg.Connection, schedule_id: int, changes: d
 
 
 async def delete_schedule(conn: asyncpg.Connection, schedule_id: int) -> None:
-    await conn.execute("DELETE FROM schedules WHERE id = $1", schedule_id)
+    await delete_row(conn, "schedules", schedule_id)
 
 
 async def delete_for_server(conn: asyncpg.Connection, server_id: int) -> None:
@@ -131,7 +105,7 @@ async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int) -> list
         now,
         limit,
     )
-    return [ScheduleRow(*r) for r in rows]
+    return [ScheduleRow(**r) for r in rows]
 
 
 async def advance(conn: asyncpg.Connection, moves: list[Move]) -> None:
