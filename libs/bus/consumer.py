@@ -32,16 +32,21 @@ def consume(
     max_deliver: int = 8,
     ack_wait_seconds: float = 30.0,
     batch_size: int = 16,
+    ordered: bool = False,
 ) -> None:
     """Bind `handle` to a durable pull consumer. A failing message is nacked with backoff and,
     after `max_deliver` attempts, terminated with an error log naming it — never dropped silently.
+
+    FastStream handles the messages of one fetched batch concurrently; `ordered` fetches one at a
+    time, so each is handled after the one the stream delivered before it (for a log whose order
+    is its meaning).
     """
 
     @broker.subscriber(
         subject,
         stream=stream,
         durable=durable,
-        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+        pull_sub=PullSub(batch_size=1 if ordered else batch_size, timeout=5.0),
         config=ConsumerConfig(max_deliver=max_deliver, ack_wait=ack_wait_seconds),
         ack_policy=AckPolicy.MANUAL,
     )

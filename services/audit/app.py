@@ -18,8 +18,9 @@ __all__ = ["MIGRATIONS", "Settings", "wire"]
 async def wire(runtime: Runtime) -> None:
     broker = runtime.broker
     logs = LogHandlers(runtime.pool)
+    # ordered: the chain is appended in the order events were published
     consume(broker, stream=EVENTS, subject=subjects.ALL_EVENTS, durable=DURABLE,
-            handle=EventRecorder(runtime.pool).handle)
+            handle=EventRecorder(runtime.pool).handle, ordered=True)
     rpc.serve(broker, Audit.list_logs, logs.list_logs)
     rpc.serve(broker, Audit.export, logs.export)
     rpc.serve(broker, Audit.actions, logs.actions)
