@@ -196,3 +196,24 @@ async def test_only_admins_read_the_audit_log(audit_api, stack_settings):
         assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN", path
     anonymous = await audit_api.get("/audit/logs", headers={"Authorization": ""})
     assert anonymous.status_code == 401
+
+
+async def test_the_log_keeps_the_order_in_which_events_were_published(audit_api, servers):
+    """The audit's consumer gets events in batches; the chain must still be appended in the
+    stream's order, or "newest first" would show a later change before an earlier one."""
+    broker = make_broker(servers.nats.url, "test")
+    await broker.connect()
+    published = list(range(9000, 9040))
+    try:
+        for backup_id in published:
+            event = {"type": "backup.failed", "id": str(uuid.uuid4()), "producer": "executor",
+                     "occurred_at": "2030-01-02T00:00:00Z", "actor": {"service": "executor"},
+                     "backup_id": backup_id, "error": "ordering"}
+            subject = subjects.event("executor", "backup_failed")
+            ack = await broker.publish(msgspec.json.encode(event), subject, stream=subjects.EVENTS_STREAM)
+        await _consumed_up_to(servers.nats.url, ack.seq)
+    finally:
+        await broker.stop()
+    items = (await _logs(audit_api, action="backup_failed", limit=1000))["items"]
+    recorded = [i["resource_id"] for i in items if i["resource_id"] in set(published)]
+    assert recorded == published[::-1]
