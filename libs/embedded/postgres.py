@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from libs.embedded.credentials import scram_verifier, write_private
-from libs.embedded.processes import started_or_stopped, stop_process, wait_for_port
+from libs.embedded.processes import log_tail, started_or_stopped, stop_process, wait_for_port
 
 PG_SYSTEM_USER = "embedded_postgres"
 # TCP always asks for the password; the socket is trusted because it lives in the 0700 data dir.
@@ -105,7 +105,10 @@ class EmbeddedPostgres:
             if self.password is not None:
                 self._set_password(user, self.password)
 
-        started_or_stopped(self.process, ready)
+        try:
+            started_or_stopped(self.process, ready)
+        except RuntimeError as exc:  # it exited: what it said is the reason
+            raise RuntimeError(f"{exc}; {log_tail(log_file)}") from None
         return self
 
     def _initdb(self, user: str | None) -> None:

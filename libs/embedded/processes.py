@@ -5,6 +5,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -44,3 +45,11 @@ def started_or_stopped(process: subprocess.Popen[bytes], ready: Callable[[], Non
     except BaseException:
         stop_process(process, signal.SIGKILL, timeout=5)
         raise
+
+
+def log_tail(log_file: Path | None, lines: int = 5) -> str:
+    """The last lines a server wrote, for the error that says it did not start."""
+    if log_file is None or not log_file.exists():
+        return "it wrote no log"
+    tail = log_file.read_text(errors="replace").strip().splitlines()[-lines:]
+    return "its log ends: " + " | ".join(tail)

@@ -83,7 +83,9 @@ async def test_outbox_events_reach_a_consumer_once_even_when_published_twice(ser
         assert await producer_pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
     finally:
         await relay.stop()
-        relay_task.cancel()
+        # as a service stops: run() ends by itself and gives its listener back; a cancelled run()
+        # could leave it taken, and pool.close() would then wait for it for ever
+        await asyncio.wait_for(relay_task, 15)
         await broker.stop()
         await producer_pool.close()
         await consumer_pool.close()
