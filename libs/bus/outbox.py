@@ -13,7 +13,7 @@ from faststream.nats import NatsBroker
 from opentelemetry import propagate
 
 from contracts import subjects
-from contracts.envelope import Envelope, Event
+from contracts.envelope import Actor, Envelope, Event
 from contracts.rpc import Request
 from libs.db import DATABASE_UNAVAILABLE
 
@@ -22,13 +22,17 @@ log = logging.getLogger("lifeboat.outbox")
 NOTIFY_CHANNEL = "lifeboat_outbox"
 BATCH = 100
 E = TypeVar("E", bound=Event)
-# What an event can be caused by: a request (a user's, or another service's) or an event consumed.
-Cause = Request | Event | Envelope
+# What an event can be caused by: a request (a user's, or another service's), an event consumed, or
+# an actor alone (a user calling the gateway's own identity routes, the command provisioning).
+Cause = Request | Event | Envelope | Actor
 
 
 def stamped(event: E, producer: str, cause: Cause | None = None) -> E:
     """`event` as `producer` emits it: from a request, with the request's actor and correlation;
-    from a consumed event, with its actor, its correlation (or its id) and its id as causation."""
+    from a consumed event, with its actor, its correlation (or its id) and its id as causation;
+    from an actor, with that actor."""
+    if isinstance(cause, Actor):
+        return msgspec.structs.replace(event, producer=producer, actor=cause)
     if isinstance(cause, Request):
         return msgspec.structs.replace(
             event, producer=producer, actor=cause.actor, correlation_id=cause.correlation_id

@@ -45,3 +45,13 @@ def test_an_event_without_a_cause_keeps_its_own_fields_and_gets_the_producer():
     )
     assert (event.producer, event.actor.service, event.correlation_id) == ("retention", "retention", None)
     assert stamped(ServiceStarted(service="x", instance="i", version="1"), "audit").actor == SYSTEM
+
+
+def test_an_event_caused_by_an_actor_alone_carries_that_actor():
+    event = stamped(ServiceStarted(service="x", instance="i", version="1"), "gateway", ALICE)
+    assert (event.producer, event.actor, event.correlation_id, event.causation_id) == (
+        "gateway",
+        ALICE,
+        None,
+        None,
+    )

@@ -2,7 +2,6 @@
 transaction, caused by `actor` (a user calling over HTTP, or the command provisioning)."""
 
 import asyncpg
-import msgspec
 
 from contracts.envelope import Actor, Event
 from libs.bus.outbox import Outbox
@@ -11,4 +10,4 @@ _OUTBOX = Outbox("gateway")
 
 
 async def emit(conn: asyncpg.Connection, event: Event, actor: Actor) -> None:
-    await _OUTBOX.emit(conn, msgspec.structs.replace(event, actor=actor))
+    await _OUTBOX.emit(conn, event, cause=actor)
